@@ -1,0 +1,118 @@
+/**
+ * ECDSA device/manufacturer/owner/server identities (SCHEME.md §5).
+ * Suite 1 ES256K (secp256k1, default), suite 2 ES256 (P-256). Signatures are
+ * 64 bytes r||s over e = SHA-256(M), low-S, RFC 6979 nonces. Addresses are the
+ * last 20 bytes of Keccak-256(x||y).
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { p256 } from '@noble/curves/nist.js';
+import { abytes, os2ip } from '../platform/bytes.js';
+import { SealcamError } from '../platform/errors.js';
+import { keccak256, sha256 } from './hash.js';
+
+export type Suite = 1 | 2;
+export const SUITE_ES256K: Suite = 1;
+export const SUITE_ES256: Suite = 2;
+
+export type EcdsaReason =
+  | 'ECDSA_SIG_LENGTH'
+  | 'ECDSA_R_RANGE'
+  | 'ECDSA_S_RANGE'
+  | 'ECDSA_HIGH_S'
+  | 'ECDSA_BAD_SIGNATURE'
+  | 'DEVICE_KEY_INVALID';
+
+type Curve = typeof secp256k1 | typeof p256;
+
+function curve(suite: Suite): Curve {
+  if (suite === 1) return secp256k1;
+  if (suite === 2) return p256;
+  throw new RangeError(`suite must be 1 (ES256K) or 2 (ES256), got ${String(suite)}`);
+}
+
+function order(suite: Suite): bigint {
+  return curve(suite).Point.CURVE().n;
+}
+
+/** Checks a suite number. */
+export function isSuite(v: unknown): v is Suite {
+  return v === 1 || v === 2;
+}
+
+/** A fresh random private key (32 bytes) for `suite`. */
+export function ecdsaRandomSecret(suite: Suite): Uint8Array {
+  return curve(suite).utils.randomSecretKey();
+}
+
+/** The 65-byte uncompressed public key 0x04||x||y of `secret`. @throws RangeError on an invalid secret. */
+export function ecdsaPublicKey(suite: Suite, secret: Uint8Array): Uint8Array {
+  abytes(secret, 'secret', 32);
+  return curve(suite).getPublicKey(secret, false);
+}
+
+/**
+ * Validates a 65-byte uncompressed public key (x, y < p, on the curve, not infinity).
+ * @returns null when valid, else 'DEVICE_KEY_INVALID'.
+ */
+export function ecdsaCheckPublicKey(suite: Suite, pub: Uint8Array): EcdsaReason | null {
+  if (!(pub instanceof Uint8Array) || pub.length !== 65 || pub[0] !== 0x04) return 'DEVICE_KEY_INVALID';
+  try {
+    curve(suite).Point.fromBytes(pub).assertValidity();
+    return null;
+  } catch {
+    return 'DEVICE_KEY_INVALID';
+  }
+}
+
+/** DSTP address: last 20 bytes of Keccak-256(x||y). @throws SealcamError DEVICE_KEY_INVALID. */
+export function addressOf(suite: Suite, pub: Uint8Array): Uint8Array {
+  if (ecdsaCheckPublicKey(suite, pub) !== null) {
+    throw new SealcamError('DEVICE_KEY_INVALID', 'public key must be 65 bytes 0x04||x||y on the curve');
+  }
+  return keccak256(pub.subarray(1)).subarray(12);
+}
+
+/** Signs a prehashed 32-byte digest e = SHA-256(M): 64-byte r||s, low-S, RFC 6979. */
+export function ecdsaSignDigest(suite: Suite, secret: Uint8Array, digest: Uint8Array): Uint8Array {
+  abytes(secret, 'secret', 32);
+  abytes(digest, 'digest', 32);
+  return curve(suite).sign(digest, secret, { prehash: false, lowS: true, format: 'compact' });
+}
+
+/** Signs message M (hash value SHA-256(M)). */
+export function ecdsaSign(suite: Suite, secret: Uint8Array, message: Uint8Array): Uint8Array {
+  return ecdsaSignDigest(suite, secret, sha256(message));
+}
+
+/**
+ * Verifies a 64-byte signature over a 32-byte digest. Checks in order:
+ * length, r range, s range, high-S, key validity, equation.
+ * @returns null when valid, else the reason code.
+ */
+export function ecdsaVerifyDigest(suite: Suite, pub: Uint8Array, digest: Uint8Array, sig: Uint8Array): EcdsaReason | null {
+  abytes(digest, 'digest', 32);
+  if (!(sig instanceof Uint8Array) || sig.length !== 64) return 'ECDSA_SIG_LENGTH';
+  const n = order(suite);
+  const r = os2ip(sig.subarray(0, 32));
+  const s = os2ip(sig.subarray(32));
+  if (r < 1n || r >= n) return 'ECDSA_R_RANGE';
+  if (s < 1n || s >= n) return 'ECDSA_S_RANGE';
+  if (s > n >> 1n) return 'ECDSA_HIGH_S';
+  if (ecdsaCheckPublicKey(suite, pub) !== null) return 'DEVICE_KEY_INVALID';
+  try {
+    const ok = curve(suite).verify(sig, digest, pub, { prehash: false, lowS: true, format: 'compact' });
+    return ok ? null : 'ECDSA_BAD_SIGNATURE';
+  } catch {
+    return 'ECDSA_BAD_SIGNATURE';
+  }
+}
+
+/** Verifies a signature over message M (hash value SHA-256(M)). */
+export function ecdsaVerify(suite: Suite, pub: Uint8Array, message: Uint8Array, sig: Uint8Array): EcdsaReason | null {
+  return ecdsaVerifyDigest(suite, pub, sha256(message), sig);
+}
+
+/** The curve order n of `suite` (tests and high-S construction). */
+export function ecdsaOrder(suite: Suite): bigint {
+  return order(suite);
+}

@@ -1,0 +1,4 @@
+export * from './hash.js';
+export * from './modmath.js';
+export * from './ecdsa.js';
+export * from './modexp/index.js';
