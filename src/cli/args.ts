@@ -2,21 +2,29 @@
  * Small helpers shared by subcommands: strict option parsing with a usage
  * message, and JSON/hex file reading with coded errors.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { SealcamError } from '../platform/errors.js';
 
 export type CliErrorCode = 'CLI_USAGE' | 'CLI_FILE' | 'CLI_JSON';
 
 /** Parses `argv` strictly; unknown options are a CLI_USAGE error that includes `usage`. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
-  argv: string[],
-  options: T,
-  usage: string,
-  allowPositionals = true,
-) {
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+}
+
+/** Parsed options and positionals. */
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+}
+
+export function parse(argv: string[], options: Record<string, OptionSpec>, usage: string, allowPositionals = true): Parsed {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    const r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (e) {
     throw new SealcamError<CliErrorCode>('CLI_USAGE', `${(e as Error).message}\n${usage}`);
   }

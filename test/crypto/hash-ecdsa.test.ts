@@ -50,7 +50,7 @@ for (const suite of [1, 2] as Suite[]) {
     assert.equal(ecdsaVerify(suite, pk, utf8('m'), Uint8Array.from([...sig.subarray(0, 32), ...new Uint8Array(32)])), 'ECDSA_S_RANGE');
     assert.equal(ecdsaVerify(suite, pk, utf8('m'), Uint8Array.from([...sig.subarray(0, 32), ...i2osp(n, 32)])), 'ECDSA_S_RANGE');
     const badKey = Uint8Array.from(pk);
-    badKey[64] ^= 1;
+    badKey[64] = badKey[64]! ^ 1;
     assert.equal(ecdsaCheckPublicKey(suite, badKey), 'DEVICE_KEY_INVALID');
     assert.equal(ecdsaVerify(suite, badKey, utf8('m'), sig), 'DEVICE_KEY_INVALID');
     assert.equal(ecdsaCheckPublicKey(suite, pk.subarray(1)), 'DEVICE_KEY_INVALID');
