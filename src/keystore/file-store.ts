@@ -247,6 +247,11 @@ export class FileKeyStore implements KeyStore {
   }
 
   /** @inheritdoc */
+  discardCycleState(): Promise<void> {
+    return this.run(() => this.remove(KEYSTORE_FILES.cycle));
+  }
+
+  /** @inheritdoc */
   saveMeta(meta: KeyMeta): Promise<void> {
     const payload = encodeMeta(checkMeta(meta));
     return this.run(() => this.write(KEYSTORE_FILES.meta, payload));

@@ -112,6 +112,12 @@ export interface KeyStore {
   promoteNextCycle(state?: Uint8Array): Promise<void>;
   /** Removes the next cycle (no-op when absent). @throws KeyStoreError KEYSTORE_IO | KEYSTORE_CLOSED */
   discardNextCycle(): Promise<void>;
+  /**
+   * Removes the active cycle state (no-op when absent): used when a cycle
+   * ended with no successor, so its last key must not outlive its period.
+   * @throws KeyStoreError KEYSTORE_IO | KEYSTORE_CLOSED
+   */
+  discardCycleState(): Promise<void>;
   /** Replaces the public metadata. @throws TypeError/RangeError on bad arguments; KeyStoreError KEYSTORE_IO | KEYSTORE_CLOSED */
   saveMeta(meta: KeyMeta): Promise<void>;
   /** Releases resources (lock, in-memory key). Idempotent. */

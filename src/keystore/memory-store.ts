@@ -102,6 +102,14 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   /** @inheritdoc */
+  discardCycleState(): Promise<void> {
+    return this.write('cycle', () => {
+      if (this.cycle) wipe(this.cycle);
+      this.cycle = null;
+    });
+  }
+
+  /** @inheritdoc */
   saveMeta(meta: KeyMeta): Promise<void> {
     const copy = copyMeta(checkMeta(meta));
     return this.write('meta', () => {

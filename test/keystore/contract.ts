@@ -110,6 +110,17 @@ export function keyStoreContract(name: string, make: () => Promise<ContractSubje
         assert.equal((await (await s.reopen()).load()).nextCycle, null);
       }));
 
+    it('discards the active cycle state (idempotent), keeping the rest', () =>
+      withStore(async (s) => {
+        await s.store.saveCycleState(bytes(50, 1));
+        await s.store.saveNextCycle(bytes(60, 2));
+        await s.store.discardCycleState();
+        await s.store.discardCycleState();
+        const snap = await (await s.reopen()).load();
+        assert.equal(snap.cycleState, null);
+        assert.deepEqual(snap.nextCycle, bytes(60, 2));
+      }));
+
     it('checks arguments and names them', () =>
       withStore(async ({ store }) => {
         await assert.rejects(async () => store.saveCycleState(new Uint8Array(0)), /state/);
