@@ -128,7 +128,7 @@ export function parseCameraConfig(input: unknown): ResolvedCameraConfig {
   };
   intIn(errs, 'width', r.width, 16, 8192);
   intIn(errs, 'height', r.height, 16, 8192);
-  if (typeof r.framerate !== 'number' || !(r.framerate >= 0.1 && r.framerate <= 240)) errs.push('camera.framerate must be a number in [0.1, 240]');
+  if (typeof r.framerate !== 'number' || !(r.framerate > 0 && r.framerate <= 240)) errs.push('camera.framerate must be a number in (0, 240]');
   intIn(errs, 'quality', r.quality, 1, 100);
   intIn(errs, 'maxFrameBytes', r.maxFrameBytes, 1024, 1 << 30);
   intIn(errs, 'queueFrames', r.queueFrames, 1, 10_000);

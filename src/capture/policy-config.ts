@@ -12,7 +12,7 @@ export interface PolicyConfig {
   mode: PolicyMode;
   /** interval: one still every intervalMs (default 10 000). */
   intervalMs?: number;
-  /** motion: capture when the mean absolute luma difference (0..255) of consecutive frames exceeds this (default 6). */
+  /** motion: capture when the mean absolute luma difference (0..255) of consecutive frames exceeds this (default 8). */
   motionThreshold?: number;
   /** motion: with no motion, check again after this long (default 3000). */
   motionRecheckMs?: number;
@@ -33,7 +33,7 @@ export type ResolvedPolicyConfig = Required<PolicyConfig>;
 /** Policy defaults. */
 export const POLICY_DEFAULTS = {
   intervalMs: 10_000,
-  motionThreshold: 6,
+  motionThreshold: 8,
   motionRecheckMs: 3_000,
   motionMinGapMs: 1_000,
   motionSampleWidth: 64,
@@ -43,7 +43,7 @@ export const POLICY_DEFAULTS = {
 } satisfies Omit<ResolvedPolicyConfig, 'mode'>;
 
 const RANGES: Record<keyof typeof POLICY_DEFAULTS, [number, number, boolean]> = {
-  intervalMs: [100, 86_400_000, true],
+  intervalMs: [1, 86_400_000, true],
   motionThreshold: [0, 255, false],
   motionRecheckMs: [0, 3_600_000, true],
   motionMinGapMs: [0, 3_600_000, true],
