@@ -54,7 +54,7 @@ interface DeviceState {
 type Verdict = { readonly code: LifecycleReason; readonly message: string; readonly detail?: EcdsaReason };
 
 /** SaveHash link: hash_k = H(hash_{k−1} || u64(k) || root) (same rule as src/receiver/savehash.ts). */
-export function saveHashLink(prev: Uint8Array, k: bigint, root: Uint8Array): Uint8Array {
+function saveHashLink(prev: Uint8Array, k: bigint, root: Uint8Array): Uint8Array {
   return sha256(prev, u64(k), root);
 }
 
