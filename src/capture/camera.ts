@@ -14,7 +14,7 @@ export type ContentType = 1 | 2 | 3;
 /** DSTP capture mode: 1 still, 2 continuous segment. */
 export type CaptureMode = 1 | 2;
 
-/** One unit handed to the signer: a still or a segment of consecutive frames. */
+/** One unit handed to the signer: a still or a segment of consecutive frames (SCHEME.md §6 mode/contentType). */
 export interface Capture {
   /** The capture bytes (a JPEG for contentType 1, concatenated JPEGs for 2). Owned by the consumer. */
   bytes: Uint8Array;
@@ -24,7 +24,10 @@ export interface Capture {
   mode: CaptureMode;
   /** Number of frames in a segment (mode 2); absent for stills. */
   frames?: number;
-  /** Sequence number from the producing Camera, from 0, +1 per capture it produced (gaps mean drops or skips upstream). */
+  /**
+   * Sequence number within the producing Camera instance, from 0, +1 per capture it produced
+   * (a gap means captures were dropped). NOT the DSTP header `seq`, which the daemon persists.
+   */
   seq: number;
 }
 

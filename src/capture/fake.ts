@@ -3,8 +3,8 @@
  * files of a directory in name order, cycled, at the configured frame rate
  * on the injected Clock.
  *
- * Cost: jpeg-js needs ~80 ms for 640×480 and ~250 ms for 1920×1080 on a Pi-class
- * CPU, blocking the event loop. So a fresh frame is encoded only every
+ * Cost: jpeg-js needs ~80 ms for 640×480 and ~250 ms for 1920×1080 on an x86
+ * dev machine (more on a Pi), blocking the event loop. So a fresh frame is encoded only every
  * `fakeRenderEvery` frames (default ceil(w·h / 640·480): every frame at
  * 640×480 and below, every 7th at 1080p); the frames between repeat the last
  * encoding (their captureTime still advances). The default fake size is 640×480.
