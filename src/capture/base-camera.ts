@@ -25,8 +25,9 @@ export interface QueueLimits {
   queueBytes?: number;
 }
 
-/** Default queue bounds. */
+/** Default max queued captures. */
 export const DEFAULT_QUEUE_FRAMES = 8;
+/** Default max queued bytes (64 MiB). */
 export const DEFAULT_QUEUE_BYTES = 64 * 1024 * 1024;
 
 /** Base class implementing everything of {@link Camera} except acquiring the source. */

@@ -158,7 +158,7 @@ test('a stalled child shows in the health signal; with stallTimeoutMs it is kill
   } finally {
     await watch.done();
   }
-  const heal = await rig({ FAKE_RPICAM_STALL_AFTER: '2', FAKE_RPICAM_STALL_RUNS: '1' }, { stallTimeoutMs: 600 });
+  const heal = await rig({ FAKE_RPICAM_STALL_AFTER: '2', FAKE_RPICAM_STALL_RUNS: '1' }, { stallTimeoutMs: 1500 });
   try {
     await heal.cam.start();
     const caps = await take(heal.cam, 3);
