@@ -1,0 +1,3 @@
+/** Session-level signed messages shared by the device, storage servers and receivers. */
+export * from './block-ack.js';
+export * from './server-status.js';
