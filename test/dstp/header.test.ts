@@ -155,7 +155,7 @@ for (const suite of [1, 2] as Suite[]) {
     assert.deepEqual(signHeader(suite, secret, h, headerDigest(h)), sig, 'RFC 6979: same signature');
     assert.equal(verifyHeaderSignature(suite, pub, h, sig), null);
     const t = Uint8Array.from(h);
-    t[100] ^= 1;
+    t[100]! ^= 1;
     assert.equal(verifyHeaderSignature(suite, pub, t, sig), 'ECDSA_BAD_SIGNATURE');
     const n = ecdsaOrder(suite);
     const s = os2ip(sig.subarray(32));
