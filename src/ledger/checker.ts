@@ -17,7 +17,7 @@ import { verifyRecord } from './records.js';
 import type { LifecycleRecord, RecordKind } from './record-spec.js';
 import { isTrusted, type TrustedKey } from './registration-verify.js';
 
-/** One problem found at ledger entry `index`. */
+/** One problem found at the entry in position `index` (from 0) of the ledger as read. */
 export interface LedgerProblem {
   readonly index: bigint;
   readonly code: LifecycleReason;
@@ -101,14 +101,14 @@ export class LedgerChecker {
     for (const p of problems) {
       if (this.problems.length < max) this.problems.push(p);
       else if (this.problems.length === max) {
-        this.problems.push({ index: e.index, code: 'LEDGER_TOO_MANY_PROBLEMS', message: `more than ${max} problems; listing stopped` });
+        this.problems.push({ index: BigInt(this.n), code: 'LEDGER_TOO_MANY_PROBLEMS', message: `more than ${max} problems; listing stopped` });
       }
     }
     if (hash !== null) {
-      const anchored = this.anchors.get(e.index);
+      const anchored = this.anchors.get(BigInt(this.n));
       if (anchored !== undefined) {
-        this.seenAnchors.add(e.index);
-        if (!equalBytes(anchored, hash)) this.note(e.index, 'LEDGER_HEAD', 'entry hash differs from the anchored checkpoint');
+        this.seenAnchors.add(BigInt(this.n));
+        if (!equalBytes(anchored, hash)) this.note(BigInt(this.n), 'LEDGER_HEAD', 'entry hash differs from the anchored checkpoint');
       }
       this.lastHash = hash;
       this.lastIndex = typeof e.index === 'bigint' ? e.index : this.lastIndex + 1n;
@@ -130,24 +130,24 @@ export class LedgerChecker {
 
   private evaluate(e: LedgerEntry): { problems: LedgerProblem[]; hash: Uint8Array | null; apply?: () => void } {
     const problems: LedgerProblem[] = [];
+    const at = BigInt(this.n);
     let hash: Uint8Array;
     try {
       hash = entryHash(e);
     } catch (err) {
-      const index = typeof e?.index === 'bigint' ? e.index : this.lastIndex + 1n;
-      return { problems: [{ index, code: 'LEDGER_FORMAT', message: String((err as Error).message) }], hash: null };
+      return { problems: [{ index: at, code: 'LEDGER_FORMAT', message: String((err as Error).message) }], hash: null };
     }
     const want = this.next();
-    if (e.index !== want.index) problems.push({ index: e.index, code: 'LEDGER_INDEX', message: `expected index ${want.index}` });
+    if (e.index !== want.index) problems.push({ index: at, code: 'LEDGER_INDEX', message: `entry index ${e.index}, expected ${want.index}` });
     if (!equalBytes(e.prevEntryHash, want.prevEntryHash)) {
-      problems.push({ index: e.index, code: 'LEDGER_PREV_HASH', message: 'prevEntryHash is not the hash of the previous entry' });
+      problems.push({ index: at, code: 'LEDGER_PREV_HASH', message: 'prevEntryHash is not the hash of the previous entry' });
     }
     let rec: LifecycleRecord;
     try {
       rec = recordFromEntry(e);
     } catch (err) {
       const code = isSealcamError(err) ? (err.code as LifecycleReason) : 'LEDGER_PAYLOAD';
-      problems.push({ index: e.index, code, message: String((err as Error).message) });
+      problems.push({ index: at, code, message: String((err as Error).message) });
       return { problems, hash };
     }
     const sig = verifyRecord(rec);
@@ -155,7 +155,7 @@ export class LedgerChecker {
       ? (sig.code === 'RECORD_FORMAT' ? { ...sig, code: 'LEDGER_PAYLOAD' } : sig)
       : this.semantic(rec);
     if (verdict !== null) {
-      problems.push({ index: e.index, ...verdict });
+      problems.push({ index: at, ...verdict });
       return { problems, hash };
     }
     return { problems, hash, apply: () => this.apply(rec) };

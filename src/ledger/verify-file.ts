@@ -35,8 +35,7 @@ export async function ledgerVerifyFile(path: string, opts: LedgerCheckOptions = 
       for (let e = await scan.next(); e !== null; e = await scan.next()) checker.push(e);
     } catch (e) {
       if (!isSealcamError(e, 'LEDGER_CORRUPT')) throw e;
-      const at = checker.head === null ? 0n : checker.head.index + 1n;
-      checker.problems.push({ index: at, code: 'LEDGER_CORRUPT', message: e.message });
+      checker.problems.push({ index: BigInt(checker.entries), code: 'LEDGER_CORRUPT', message: e.message });
     }
     return checkerResult(checker, { tornTailBytes: scan.tornBytes });
   } catch (e) {
