@@ -10,6 +10,8 @@ import {
   signAckRecord, signBindRecord, signBindRequest, signFactoryRecord, signRegRecord, signSaveHashRecord, signUnbindRecord,
   verifyFactoryRecord, verifyRecord,
 } from '../../src/ledger/records.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { encodeEntry, entryFromRecord, entryHash, GENESIS_HASH } from '../../src/ledger/entry.js';
 import { decodeRecord, encodeRecord, parseRecordFile, recordFromJson, recordToJson } from '../../src/ledger/record-codec.js';
 import { specOf, type BindRecord, type FactoryRecord, type LifecycleRecord } from '../../src/ledger/record-spec.js';
 import { b32, flip, identity } from './helpers.js';
@@ -62,6 +64,9 @@ for (const suite of [1, 2] as Suite[]) {
       assert.equal(ecdsaVerify(suite, signer, message, rec.signature), null, rec.kind);
       assert.equal(verifyRecord(rec), null, rec.kind);
       const bin = encodeRecord(rec);
+      // lengths of the tables in docs/LEDGER.md §2 and §3
+      const docs = { factory: [102, 202], bind: [87, 188], reg: [78, 200], ack: [86, 188], 'bind-request': [95, 188], unbind: [89, 188], savehash: [115, 232] };
+      assert.deepEqual([message.length, bin.length], docs[rec.kind], rec.kind);
       assert.deepEqual(decodeRecord(bin), rec);
       assert.deepEqual(parseRecordFile(bin), rec);
       const json = recordToJson(rec);
@@ -183,6 +188,14 @@ test('worked example of docs/LEDGER.md (secp256k1, private keys 1 and 2)', () =>
   assert.equal(encodeRecord(fac).length, 6 + 1 + 65 + 1 + 65 + 64);
   assert.equal(encodeRecord(dev).length, 6 + 1 + 65 + 20 + 32 + 64);
   assert.equal(verifyRecord(fac), null);
+  // the values printed in docs/LEDGER.md (RFC 6979 makes them reproducible)
+  assert.equal(toHex(sha256(specOf('factory').message(fac))), 'b7bd8619e128a47f8d9a1913b3a1117e6bffd35a0cf94a5568d4936d40392a75');
+  assert.equal(toHex(fac.signature), 'd62f7faeb170599f573e368433c0d1fa06018a3c3e636836094a3ab64b1dec08'
+    + '54416808305f5d4b3d4b546fb3f7d6bc290d5596b34ca15a732b7db152136dde');
+  const e0 = entryFromRecord(fac, 0n, GENESIS_HASH);
+  assert.equal(encodeEntry(e0).length, 241);
+  assert.equal(toHex(entryHash(e0)), '612e7264477e6c9956625a58561a8263363c9fde907ee47b042f76e80619d02f');
+  assert.equal(toHex(entryHash(entryFromRecord(dev, 1n, entryHash(e0)))), 'aa5580b6595a4cca8784b95dd8c509f07661bce2eb53d8a4c0a355fff037e612');
   // RFC 6979: deterministic
   assert.deepEqual(signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: mfrSecret, deviceSuite: 1, devicePublicKey: dev.devicePublicKey }), fac);
 });

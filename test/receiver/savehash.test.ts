@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sha256 } from '../../src/crypto/hash.js';
-import { concat, i2osp } from '../../src/platform/bytes.js';
+import { concat, i2osp, toHex } from '../../src/platform/bytes.js';
 import { batchLevels, levelsRoot, proofShape, verifyBatchProof } from '../../src/receiver/savehash-merkle.js';
 import {
   SaveHashChain, saveHashLink, SAVEHASH_GENESIS, verifyInclusion, verifySaveHashChain, type SaveHashInclusion,
@@ -56,6 +56,16 @@ test('property: every package of every batch size 1..64 has a verifying inclusio
       assert.equal(verifyInclusion(d, inc), null);
     }
   }), { numRuns: 60 });
+});
+
+test('worked example of docs/LEDGER.md', () => {
+  const chain = new SaveHashChain(3);
+  const ds = [1, 2, 3].map((i) => sha256(Uint8Array.of(i)));
+  const b = ds.map((d) => chain.add(d)).at(-1)!;
+  assert.equal(toHex(b.root), '15681b71a5a1895616f06c60725050e8d9cd13a6ebbbd6ff8ca1a936bb504350');
+  assert.equal(toHex(b.hash), '4c56ff3e1610aa8513024e56290064a6901889fa404a3e56abaddda06fac4ab9');
+  assert.deepEqual(b.inclusions[2]!.proof.map((s) => [s.side, toHex(s.hash)]),
+    [['left', toHex(sha256(Uint8Array.of(1), sha256(Uint8Array.of(0), ds[0]!), sha256(Uint8Array.of(0), ds[1]!)))]]);
 });
 
 test('chain links: hash_k = H(hash_{k-1} || u64(k) || root), hash_0 = zeros', () => {
