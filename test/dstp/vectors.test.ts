@@ -48,6 +48,8 @@ test('file-level form errors throw CASE_FORMAT; per-case errors are results', ()
   const good = json.cases.find((c) => c.valid === true)!;
   assert.equal(verifyDstpCase(good), null);
   assert.equal(verifyDstpCase({ ...good, valid: 'yes' }), 'CASE_FORMAT');
+  assert.equal(verifyDstpCase({ ...good, suite: 3 }), 'CASE_FORMAT');
+  assert.equal(verifyDstpCase({ ...good, blocks: [{ ...(good.blocks as object[])[0], len: 2 ** 32 }] }), 'CASE_FORMAT');
   assert.equal(verifyDstpCase({ ...good, valid: false, reason: 'MADE_UP' }), null, 'stated verdict ignored');
   const { valid: _v, reason: _r, ...bare } = good;
   assert.equal(verifyDstpCase(bare), null);

@@ -48,14 +48,14 @@ export function fixturePrimes(k: 2048 | 3072, index: number): { P: bigint; Q: bi
   return { P: BigInt('0x' + p.P), Q: BigInt('0x' + p.Q) };
 }
 
-/** Builds a deterministic device with a k = 2048, n = 8, T = 16 key cycle. */
-export async function makeDevice(suite: Suite, label: string, primeIndex: number): Promise<Device> {
+/** Builds a deterministic device with a k-bit (default 2048), n = 8, T = 16 key cycle. */
+export async function makeDevice(suite: Suite, label: string, primeIndex: number, k: 2048 | 3072 = 2048): Promise<Device> {
   const secret = fixedSecret(label);
   const publicKey = ecdsaPublicKey(suite, secret);
   const addr = dstpAddress(suite, publicKey);
   const { publicKey: key, state } = await generateKeyCycle(
-    { k: 2048, n: N_BLOCKS, T, t0: T0, delta: DELTA, deviceAddr: addr },
-    { primes: fixturePrimes(2048, primeIndex), rng: new SeededRng(`${label}/keygen`), worker: false },
+    { k, n: N_BLOCKS, T, t0: T0, delta: DELTA, deviceAddr: addr },
+    { primes: fixturePrimes(k, primeIndex), rng: new SeededRng(`${label}/keygen`), worker: false },
   );
   const rng = new SeededRng(`${label}/sign`);
   return { suite, secret, publicKey, addr, key, state, rng, sign: (i, ts, seq, d) => state.sign(i, ts, seq, d, rng) };

@@ -55,6 +55,7 @@ function honest(dev: Device, o: {
 export async function buildDstpVectors(): Promise<VectorEntry[]> {
   const A = await makeDevice(1, 'device A (ES256K)', 0);
   const B = await makeDevice(2, 'device B (ES256)', 1);
+  const C = await makeDevice(1, 'device C (ES256K, k = 3072)', 0, 3072);
   const out: VectorEntry[] = [];
   const add = (label: string, c: DstpCase, reason: DstpReason | null): void => {
     out.push({ label, reason, json: { ...caseToJson(c), valid: reason === null, ...(reason === null ? {} : { reason }) } });
@@ -79,6 +80,8 @@ export async function buildDstpVectors(): Promise<VectorEntry[]> {
   add('suite 1, c = 5, all blocks out of order', pick(caseOf(a5), [5, 3, 1, 2, 4]), null);
   add('suite 2, c = 3, all blocks', caseOf(b3), null);
   add('suite 2, c = 5 (a server with 0 free bytes gets a 1-byte block 4), blocks 5 and 4', pick(caseOf(b5), [5, 4]), null);
+  const c2 = caseOf(honest(C, { label: 'c2', length: 48, servers: [{ free: 1 }, { free: 2 }], ts: TS1, seq: 1n }));
+  add('suite 1, k = 3072 key, c = 2, all blocks', c2, null);
   const big = 1n << 53n;
   add('suite 1, offsets >= 2^53 as hex strings (block 2 of a sparse capture only)',
     pick(forge(A, { label: 'big', ts: TS1, seq: 9n, layout: [{ off: 0n, len: 5 }, { off: big, len: 7 }], captureLen: big + 7n, signed: [2] }), [2]), null);
@@ -95,7 +98,6 @@ export async function buildDstpVectors(): Promise<VectorEntry[]> {
   addJson('blockHash of 31 bytes', A2, (j) => { blk(j).blockHash = (blk(j).blockHash as string).slice(2); });
   addJson('proof entry with both sides', A2, (j) => { (blk(j).proof as object[])[0] = { left: '00'.repeat(32), right: '00'.repeat(32) }; });
   addJson('proof entry with an unknown side', A2, (j) => { (blk(j).proof as object[])[0] = { up: '00'.repeat(32) }; });
-  addJson('suite 3', A2, (j) => { j.suite = 3; });
   addJson('suite as a string', A2, (j) => { j.suite = '1'; });
   addJson('odd-length hex', A2, (j) => { j.devicePublicKey = (j.devicePublicKey as string).slice(1); });
   addJson('0x prefix', A2, (j) => { j.headerSignature = '0x' + (j.headerSignature as string); });
@@ -220,6 +222,8 @@ export async function buildDstpVectors(): Promise<VectorEntry[]> {
   add('FsSignature over another digest', withSig(A.sign(2, TS1, 2n, sha256(utf8('another digest')))), 'FS_OMEGA_MISMATCH');
   add('FsSignature y + 1', withSig(reenc({ y: decodeFsSignature(fs2, 2048).y + 1n })), 'FS_OMEGA_MISMATCH');
   add('FsSignature omega with its low bit flipped', withSig(reenc({ omega: decodeFsSignature(fs2, 2048).omega ^ 1n })), 'FS_OMEGA_MISMATCH');
+  add('k = 3072: FsSignature y + 1', { ...pick(c2, [2]), blocks: [{ ...c2.blocks[1]!, fsSignature: encodeFsSignature({ ...decodeFsSignature(c2.blocks[1]!.fsSignature, 3072), y: decodeFsSignature(c2.blocks[1]!.fsSignature, 3072).y + 1n }, 3072) }] }, 'FS_OMEGA_MISMATCH');
+  add('k = 3072: a 2048-bit-length FsSignature', { ...pick(c2, [1]), blocks: [{ ...c2.blocks[0]!, fsSignature: fs2 }] }, 'FS_SIG_LENGTH');
   add('suite 2: FsSignature over another capture\'s block digest', { ...pick(B3, [1]), blocks: [{ ...B3.blocks[0]!, fsSignature: B.sign(1, TS1, 1n, caseOf(b5).blocks[0]!.d) }] }, 'FS_OMEGA_MISMATCH');
 
   // ---- whole capture ---------------------------------------------------------
