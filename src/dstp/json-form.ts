@@ -20,7 +20,7 @@ const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 const MIN_HEX_INT_RE = /^[1-9a-f][0-9a-f]*$/;
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** A plain JSON object whose keys are all in required ∪ optional and include required. */
+/** A plain JSON object whose keys are all in required ∪ optional and include required. @throws FormError on any other form. */
 export function readObject(
   v: unknown, path: string, required: readonly string[], optional: readonly string[] = [],
 ): Record<string, unknown> {
@@ -37,13 +37,13 @@ export function readObject(
   return o;
 }
 
-/** A JSON array. */
+/** A JSON array. @throws FormError on any other form. */
 export function readArray(v: unknown, path: string): readonly unknown[] {
   if (!Array.isArray(v)) throw new FormError(path, 'must be an array');
   return v;
 }
 
-/** Lowercase hex without prefix, of exactly `len` bytes when given. Returns a fresh copy. */
+/** Lowercase hex without prefix, of exactly `len` bytes when given. Returns a fresh copy. @throws FormError on any other form. */
 export function readHex(v: unknown, path: string, len?: number): Uint8Array {
   if (typeof v !== 'string' || !HEX_RE.test(v)) throw new FormError(path, 'must be lowercase hex');
   if (len !== undefined && v.length !== 2 * len) throw new FormError(path, `must be ${len} bytes of hex`);
@@ -53,6 +53,7 @@ export function readHex(v: unknown, path: string, len?: number): Uint8Array {
 /**
  * A non-negative integer: a JSON number (safe integer < 2^53) or, for values ≥ 2^53,
  * a minimal lowercase hex string; at most `max`.
+ * @throws FormError on any other form.
  */
 export function readUint(v: unknown, path: string, max: bigint): bigint {
   let x: bigint;
@@ -71,12 +72,12 @@ export function readUint(v: unknown, path: string, max: bigint): bigint {
   return x;
 }
 
-/** A small non-negative integer (≤ max < 2^53) as a number. */
+/** A small non-negative integer (≤ max < 2^53) as a number. @throws FormError on any other form. */
 export function readSmallUint(v: unknown, path: string, max: number): number {
   return Number(readUint(v, path, BigInt(max)));
 }
 
-/** Base64 (RFC 4648 §4, standard alphabet, padding, canonical trailing bits). Fresh copy. */
+/** Base64 (RFC 4648 §4, standard alphabet, padding, canonical trailing bits). Fresh copy. @throws FormError on any other form. */
 export function readBase64(v: unknown, path: string): Uint8Array {
   if (typeof v !== 'string' || v.length % 4 !== 0 || !B64_RE.test(v)) throw new FormError(path, 'must be padded base64');
   const b = Buffer.from(v, 'base64');
@@ -84,19 +85,19 @@ export function readBase64(v: unknown, path: string): Uint8Array {
   return Uint8Array.from(b);
 }
 
-/** A JSON boolean. */
+/** A JSON boolean. @throws FormError on any other form. */
 export function readBool(v: unknown, path: string): boolean {
   if (typeof v !== 'boolean') throw new FormError(path, 'must be a boolean');
   return v;
 }
 
-/** A JSON string. */
+/** A JSON string. @throws FormError on any other form. */
 export function readString(v: unknown, path: string): string {
   if (typeof v !== 'string') throw new FormError(path, 'must be a string');
   return v;
 }
 
-/** Writes an integer per the Appendix: JSON number below 2^53, else minimal hex. */
+/** Writes an integer per the Appendix: JSON number below 2^53, else minimal hex. @throws RangeError if negative. */
 export function writeUint(x: bigint | number): number | string {
   const b = BigInt(x);
   if (b < 0n) throw new RangeError('integer must be non-negative');
