@@ -19,10 +19,10 @@ const COMMANDS: CommandEntry[] = [
   // TODO-wire: { words: ['keys', 'new'], summary: 'create a device identity and key cycle in a state directory', load: () => import('./commands/keys-new.js') },
   // TODO-wire: { words: ['keys', 'status'], summary: 'show the key cycles and current period of a state directory', load: () => import('./commands/keys-status.js') },
   // TODO-wire: { words: ['sign'], summary: 'sign image files into capture bundles', load: () => import('./commands/sign.js') },
-  // TODO-wire: { words: ['verify'], summary: 'verify capture bundles or life-cycle records', load: () => import('./commands/verify.js') },
+  { words: ['verify'], summary: 'verify capture bundles or life-cycle records', load: () => import('./commands/verify.js') },
   // TODO-wire: { words: ['inspect'], summary: 'decode a header, key, signature or bundle and print it', load: () => import('./commands/inspect.js') },
-  // TODO-wire: { words: ['scheme', 'verify-vectors'], summary: 'check an irn-v1 vector file, one JSON line per case', load: () => import('./commands/scheme-vectors.js') },
-  // TODO-wire: { words: ['dstp', 'verify-vectors'], summary: 'check a dstp-v1 vector file, one JSON line per case', load: () => import('./commands/dstp-vectors.js') },
+  { words: ['scheme', 'verify-vectors'], summary: 'check an irn-v1 vector file, one JSON line per case', load: () => import('./commands/scheme-vectors.js') },
+  { words: ['dstp', 'verify-vectors'], summary: 'check a dstp-v1 vector file, one JSON line per case', load: () => import('./commands/dstp-vectors.js') },
   // TODO-wire: { words: ['device'], summary: 'run the capture daemon', load: () => import('./commands/device.js') },
   // TODO-wire: { words: ['export'], summary: 'write capture bundles from an outbox or receiver store', load: () => import('./commands/export.js') },
   // TODO-wire: { words: ['provision'], summary: 'create the device key, first key cycle and leave-factory record', load: () => import('./commands/provision.js') },
@@ -30,7 +30,7 @@ const COMMANDS: CommandEntry[] = [
   // TODO-wire: { words: ['server', 'verify-store'], summary: 're-verify every block in a storage server directory', load: () => import('./commands/server-verify-store.js') },
   // TODO-wire: { words: ['server'], summary: 'run a storage server', load: () => import('./commands/server.js') },
   // TODO-wire: { words: ['receive'], summary: "run the owner's receiver (LAN TCP or BLE)", load: () => import('./commands/receive.js') },
-  // TODO-wire: { words: ['ledger', 'verify'], summary: 'verify a life-cycle ledger file', load: () => import('./commands/ledger-verify.js') },
+  { words: ['ledger', 'verify'], summary: 'verify a life-cycle ledger file', load: () => import('./commands/ledger-verify.js') },
 ];
 
 function usage(): string {
