@@ -11,8 +11,8 @@ import type { HeaderDecodeReason } from './reasons.js';
 
 /** Header length in bytes. */
 export const HEADER_LENGTH = 226;
-/** "DSTP" */
-export const HEADER_MAGIC = Uint8Array.of(0x44, 0x53, 0x54, 0x50);
+/** "DSTP" (internal: a shared mutable array must not be exported). */
+const HEADER_MAGIC = Uint8Array.of(0x44, 0x53, 0x54, 0x50);
 export const HEADER_VERSION = 1;
 /** Most blocks a capture may have (n ≤ 256, SCHEME.md Notation). */
 export const MAX_BLOCKS = 256;
