@@ -14,7 +14,7 @@ import { blockExponent, derivePeriodExponent, primePeriodExponents, T_MAX } from
 import { FsKeyState } from './key-state.js';
 import type { Pebble } from './pebble-engine.js';
 import { initialPebbles } from './pebble-tree.js';
-import { decodeFsPublicKey, encodeFsPublicKey, isModulusBits } from './public-key.js';
+import { blockExponentsDistinct, decodeFsPublicKey, encodeFsPublicKey, isModulusBits } from './public-key.js';
 import type { KeygenParams } from './types.js';
 
 /** Async source of random bytes. */
@@ -102,9 +102,7 @@ export async function keygenCore(p: KeygenParams, injected: SafePrimes | undefin
   let seed: Uint8Array;
   for (;;) {
     seed = await random(32);
-    const a = new Set<bigint>();
-    for (let i = 1; i <= p.n; i++) a.add(blockExponent(seed, i));
-    if (a.size === p.n) break;
+    if (blockExponentsDistinct(seed, p.n)) break;
   }
   const b: bigint[] = [];
   for (let j = 1; j <= p.T; j++) b.push(derivePeriodExponent(seed, p.T, j));

@@ -40,6 +40,13 @@ export function encodeFsPublicKey(f: Omit<FsPublicKey, 'bytes' | 'keyId'>): Uint
   return concat(PK_MAGIC, u8(FS_PK_VERSION), u16(f.k), u16(f.n), u32(f.T), u64(f.t0), u32(f.delta), f.deviceAddr, f.seed, i2osp(f.N, K), i2osp(f.V, K));
 }
 
+/** True when a_1..a_n of `seed` are pairwise distinct (`derive` is injectable for tests). */
+export function blockExponentsDistinct(seed: Uint8Array, n: number, derive: (seed: Uint8Array, i: number) => bigint = blockExponent): boolean {
+  const seen = new Set<bigint>();
+  for (let i = 1; i <= n; i++) seen.add(derive(seed, i));
+  return seen.size === n;
+}
+
 function fail(code: KeyReason, msg: string): never {
   throw schemeError(code, msg);
 }
@@ -76,12 +83,7 @@ export function decodeFsPublicKey(bytes: Uint8Array): FsPublicKey {
   if (t0 + BigInt(T) * BigInt(delta) > U64_MAX) fail('KEY_CYCLE_RANGE', 't0 + T*delta exceeds 2^64 - 1');
   if ((N & 1n) === 0n || bitLength(N) !== k) fail('KEY_MODULUS', 'N must be odd with exactly k bits');
   if (V < 2n || V > N - 2n || gcd(V, N) !== 1n) fail('KEY_V_RANGE', 'V must be in [2, N-2] and coprime to N');
-  const seen = new Set<bigint>();
-  for (let i = 1; i <= n; i++) {
-    const a = blockExponent(seed, i);
-    if (seen.has(a)) fail('KEY_EXPONENTS', `a_${i} repeats an earlier block exponent`);
-    seen.add(a);
-  }
+  if (!blockExponentsDistinct(seed, n)) fail('KEY_EXPONENTS', 'block exponents a_1..a_n are not pairwise distinct');
   const copy = Uint8Array.from(bytes);
   return { k, n, T, t0, delta, deviceAddr, seed, N, V, bytes: copy, keyId: sha256(copy) };
 }
