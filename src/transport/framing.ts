@@ -63,15 +63,31 @@ export class Deframer {
     return this.buffered;
   }
 
+  /** The framing error that ended the stream, if any (see {@link push}). */
+  get error(): Error | undefined {
+    return this.failed;
+  }
+
   /**
    * Consumes a chunk and returns every frame it completes, in order. Payloads
    * may be views into `chunk`: do not reuse the chunk's memory afterwards.
+   * When a bad length follows complete frames in the same chunk, those frames
+   * are returned and {@link error} is set (close the link); every later call throws it.
    * @throws TransportError FRAME_EMPTY (length 0) or FRAME_TOO_LARGE (length above the maximum).
    */
   push(chunk: Uint8Array): Frame[] {
     if (this.failed) throw this.failed;
     if (!(chunk instanceof Uint8Array)) throw new TypeError('chunk must be a Uint8Array');
     const out: Frame[] = [];
+    try {
+      this.parse(chunk, out);
+    } catch (e) {
+      if (out.length === 0) throw e;
+    }
+    return out;
+  }
+
+  private parse(chunk: Uint8Array, out: Frame[]): void {
     let data = chunk;
     // Fast path: nothing buffered, parse whole frames straight out of the chunk.
     if (this.buffered === 0 && this.need < 0) {
@@ -82,7 +98,7 @@ export class Deframer {
         out.push(frameAt(data, off + 4, len));
         off += 4 + len;
       }
-      if (off === data.length) return out;
+      if (off === data.length) return;
       data = data.subarray(off);
     }
     this.chunks.push(data);
@@ -98,7 +114,6 @@ export class Deframer {
       out.push(frameAt(body, 0, this.need));
       this.need = -1;
     }
-    return out;
   }
 
   /**

@@ -76,6 +76,14 @@ test('an oversized length is rejected from its 4 prefix bytes, without buffering
   assert.equal(got[0]!.payload.length, 1023);
 });
 
+test('frames before a bad length in the same chunk are returned; the error follows', () => {
+  const d = new Deframer(100);
+  const out = d.push(concat(encodeFrame(f(1, 5)), encodeFrame(f(2, 6)), Uint8Array.of(0, 0, 0, 0)));
+  assert.deepEqual(plain(out), plain([f(1, 5), f(2, 6)]));
+  assert.ok(isSealcamError(d.error, 'FRAME_EMPTY'));
+  assert.throws(() => d.push(encodeFrame(f(1))), (e) => isSealcamError(e, 'FRAME_EMPTY'));
+});
+
 test('end inside a frame is FRAME_TRUNCATED; end between frames is clean', () => {
   const wire = encodeFrame(f(4, 1, 2, 3, 4));
   for (let i = 1; i < wire.length; i++) {

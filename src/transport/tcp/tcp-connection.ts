@@ -157,6 +157,8 @@ export class TcpConnection extends BaseConnection {
       return;
     }
     for (const f of frames) if (f.kind !== KEEPALIVE_KIND) this.deliver(f);
+    const err = this.deframer.error;
+    if (err) this.abort(asTransportError(err, 'CONN_RESET', 'framing'));
   }
 
   private onEnd(): void {

@@ -190,7 +190,7 @@ export async function connectTcp(opts: TcpConnectOptions): Promise<TcpConnection
         })
       : netConnect({ host: opts.host, port });
     let done = false;
-    const finish = (err: TransportError | undefined): void => {
+    const finish = (err: TransportError | undefined, fp?: Uint8Array): void => {
       if (done) return;
       done = true;
       timer.cancel();
@@ -201,7 +201,6 @@ export async function connectTcp(opts: TcpConnectOptions): Promise<TcpConnection
         reject(err);
         return;
       }
-      const fp = tls ? peerFingerprint(sock as TLSSocket) : undefined;
       resolve(new TcpConnection(sock, tls ? 'tls' : 'tcp', opts, fp));
     };
     const onError = (e: Error): void => finish(asTransportError(e, 'CONNECT_FAILED', `connect to ${opts.host}:${port}`));
@@ -210,14 +209,13 @@ export async function connectTcp(opts: TcpConnectOptions): Promise<TcpConnection
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     sock.on('error', onError);
     sock.once(tls ? 'secureConnect' : 'connect', () => {
-      if (tls) {
-        const fp = peerFingerprint(sock as TLSSocket);
-        if (!fp || !matchesPin(fp, pins)) {
-          finish(transportError('TLS_PIN_MISMATCH', `certificate of ${opts.host}:${port} matches no pin`));
-          return;
-        }
+      // Node returns the peer certificate only once per socket: read it here and pass it on.
+      const fp = tls ? peerFingerprint(sock as TLSSocket) : undefined;
+      if (tls && (!fp || !matchesPin(fp, pins))) {
+        finish(transportError('TLS_PIN_MISMATCH', `certificate of ${opts.host}:${port} matches no pin`));
+        return;
       }
-      finish(undefined);
+      finish(undefined, fp);
     });
   });
 }
