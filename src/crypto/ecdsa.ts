@@ -4,9 +4,10 @@
  * 64 bytes r||s over e = SHA-256(M), low-S, RFC 6979 nonces. Addresses are the
  * last 20 bytes of Keccak-256(x||y).
  */
+import { createPublicKey, verify as osslVerify, type KeyObject } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { p256 } from '@noble/curves/nist.js';
-import { abytes, os2ip } from '../platform/bytes.js';
+import { abytes, os2ip, toHex } from '../platform/bytes.js';
 import { SealcamError } from '../platform/errors.js';
 import { keccak256, sha256 } from './hash.js';
 
@@ -56,13 +57,20 @@ export function ecdsaPublicKey(suite: Suite, secret: Uint8Array): Uint8Array {
  */
 export function ecdsaCheckPublicKey(suite: Suite, pub: Uint8Array): EcdsaReason | null {
   if (!(pub instanceof Uint8Array) || pub.length !== 65 || pub[0] !== 0x04) return 'DEVICE_KEY_INVALID';
+  const id = `${suite}:${toHex(pub)}`;
+  if (validKeys.has(id)) return null;
   try {
     curve(suite).Point.fromBytes(pub).assertValidity();
-    return null;
   } catch {
     return 'DEVICE_KEY_INVALID';
   }
+  if (validKeys.size >= 1024) validKeys.clear();
+  validKeys.add(id);
+  return null;
 }
+
+/** Public keys already found valid (bounded; validity never changes). */
+const validKeys = new Set<string>();
 
 /** DSTP address: last 20 bytes of Keccak-256(x||y). @throws SealcamError DEVICE_KEY_INVALID. */
 export function addressOf(suite: Suite, pub: Uint8Array): Uint8Array {
@@ -107,9 +115,50 @@ export function ecdsaVerifyDigest(suite: Suite, pub: Uint8Array, digest: Uint8Ar
   }
 }
 
-/** Verifies a signature over message M (hash value SHA-256(M)). */
+const OSSL_CURVE = { 1: 'secp256k1', 2: 'P-256' } as const;
+const osslKeys = new Map<string, KeyObject>();
+const OSSL_KEYS_MAX = 256;
+let osslBroken = false;
+
+/** A cached OpenSSL key for a validated public key, or undefined when OpenSSL cannot do this curve. */
+function osslKey(suite: Suite, pub: Uint8Array): KeyObject | undefined {
+  if (osslBroken) return undefined;
+  const id = `${suite}:${toHex(pub)}`;
+  let key = osslKeys.get(id);
+  if (key) return key;
+  try {
+    const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
+    key = createPublicKey({ key: { kty: 'EC', crv: OSSL_CURVE[suite], x: b64(pub.subarray(1, 33)), y: b64(pub.subarray(33)) }, format: 'jwk' });
+  } catch {
+    osslBroken = true; // this OpenSSL build lacks the curve: use @noble/curves
+    return undefined;
+  }
+  if (osslKeys.size >= OSSL_KEYS_MAX) osslKeys.delete(osslKeys.keys().next().value!);
+  osslKeys.set(id, key);
+  return key;
+}
+
+/**
+ * Verifies a signature over message M (hash value SHA-256(M)). Same checks
+ * and order as {@link ecdsaVerifyDigest}; the final equation runs in OpenSSL
+ * (about 5x faster than pure JS) when it supports the curve.
+ */
 export function ecdsaVerify(suite: Suite, pub: Uint8Array, message: Uint8Array, sig: Uint8Array): EcdsaReason | null {
-  return ecdsaVerifyDigest(suite, pub, sha256(message), sig);
+  if (!(sig instanceof Uint8Array) || sig.length !== 64) return 'ECDSA_SIG_LENGTH';
+  const n = order(suite);
+  const r = os2ip(sig.subarray(0, 32));
+  const s = os2ip(sig.subarray(32));
+  if (r < 1n || r >= n) return 'ECDSA_R_RANGE';
+  if (s < 1n || s >= n) return 'ECDSA_S_RANGE';
+  if (s > n >> 1n) return 'ECDSA_HIGH_S';
+  if (ecdsaCheckPublicKey(suite, pub) !== null) return 'DEVICE_KEY_INVALID';
+  const key = osslKey(suite, pub);
+  if (!key) return ecdsaVerifyDigest(suite, pub, sha256(message), sig);
+  try {
+    return osslVerify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, sig) ? null : 'ECDSA_BAD_SIGNATURE';
+  } catch {
+    return 'ECDSA_BAD_SIGNATURE';
+  }
 }
 
 /** The curve order n of `suite` (tests and high-S construction). */

@@ -58,3 +58,22 @@ for (const suite of [1, 2] as Suite[]) {
     assert.deepEqual(ecdsaSign(suite, sk, utf8('m')), sig);
   });
 }
+
+test('the OpenSSL verify path and the pure-JS path agree on valid and tampered signatures', async () => {
+  const { ecdsaVerifyDigest } = await import('../../src/crypto/ecdsa.js');
+  for (const suite of [1, 2] as Suite[]) {
+    const sk = ecdsaRandomSecret(suite);
+    const pk = ecdsaPublicKey(suite, sk);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(63), (msg, flip) => {
+        const sig = ecdsaSign(suite, sk, msg);
+        const bad = Uint8Array.from(sig);
+        bad[flip] = bad[flip]! ^ 0x01;
+        for (const s of [sig, bad]) {
+          assert.equal(ecdsaVerify(suite, pk, msg, s), ecdsaVerifyDigest(suite, pk, sha256(msg), s));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  }
+});
