@@ -24,6 +24,26 @@ export function keygenWorkerUrl(base: string = import.meta.url): URL {
   throw schemeError('KEYGEN_WORKER', `keygen worker module not found next to ${base}`);
 }
 
+const WITH_VALUE = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+const FLAGS = new Set(['--enable-source-maps', '--no-warnings', '--no-deprecation']);
+
+/**
+ * The parent's module-loading flags (--import, --require, --loader,
+ * --conditions, source maps, warnings). Everything else is dropped: Node
+ * rejects per-process flags (--max-old-space-size, --title) in a worker's
+ * execArgv, and a worker with a module file rejects --eval/--input-type.
+ */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.split('=', 1)[0]!;
+    if (WITH_VALUE.has(a) && i + 1 < argv.length) out.push(a, argv[++i]!);
+    else if ((WITH_VALUE.has(name) && a.includes('=')) || FLAGS.has(a)) out.push(a);
+  }
+  return out;
+}
+
 /**
  * Starts the worker. A .ts worker (running from source) is loaded through a
  * tiny eval bootstrap that registers tsx's ESM hooks first: on Node 20 the
@@ -32,8 +52,9 @@ export function keygenWorkerUrl(base: string = import.meta.url): URL {
  */
 export function spawnKeygenWorker(base?: string): Worker {
   const url = keygenWorkerUrl(base);
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  const execArgv = workerExecArgv();
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { execArgv });
   const api = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, execArgv });
 }
