@@ -291,3 +291,6 @@ export class KeyManager extends EventEmitter<KeyManagerEvents> {
     });
   }
 }
+
+export { KeyManagerError } from './key-types.js';
+export type { KeyCycleParams, KeyManagerErrorCode, KeyManagerEvents, KeyManagerOptions, KeyStatus, KeygenFn, RegisterFn } from './key-types.js';

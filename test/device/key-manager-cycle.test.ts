@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSealcamError } from '../../src/platform/errors.js';
-import { fsVerify } from '../../src/scheme/index.js';
+import { FsKeyState, fsVerify } from '../../src/scheme/index.js';
 import { Harness, hex, PARAMS, T_START } from '../fixtures/keystore-km-helpers.js';
 
 const D = BigInt(PARAMS.delta);
@@ -68,6 +68,22 @@ describe('KeyManager: next cycle and rollover', () => {
     const ts = h.clock.now();
     assert.equal(fsVerify(second, digest(2), await h.km.signBlock(2, ts, 2n, digest(2))), null);
     await assert.rejects(h.km.signBlock(1, lastTs, 3n, digest(3)), code('KEY_PERIOD_PASSED'));
+    await h.km.stop();
+  });
+
+  it('retries a failed promotion at the switch and ends with only the new cycle stored', async () => {
+    const h = await started();
+    await h.advance(CYCLE - 1n);
+    const next = h.km.status().nextKeyId!;
+    h.store.failWrites = 1;
+    await h.advance(1);
+    assert.equal(hex(h.km.publicKey!.keyId), hex(next), 'switched in memory');
+    assert.equal(h.km.status().persistPending, true);
+    await h.advance(500);
+    assert.equal(h.km.status().persistPending, false);
+    const snap = await h.store.load();
+    assert.equal(snap.nextCycle, null);
+    assert.equal(hex(FsKeyState.decode(snap.cycleState!).publicKey.keyId), hex(next));
     await h.km.stop();
   });
 
