@@ -98,6 +98,7 @@ export const deviceConfigSchema = {
         nextCycleAt: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'fraction of the cycle after which the next cycle is generated' },
         nextCycleLeadMs: { type: 'integer', minimum: 0, default: 3600000, description: 'generate the next cycle at least this long before the cycle ends' },
         credentialName: { type: 'string', default: 'sealcam.key', description: 'systemd credential holding the at-rest encryption key' },
+        requireEncryption: { type: 'boolean', default: false, description: 'refuse to start unless the key state is encrypted at rest (credential present)' },
       },
     },
     outbox: {
