@@ -4,8 +4,9 @@
  * and a bounded cache of the exponents e = a_i·b_m.
  */
 import { hash } from 'node:crypto';
-import { concat, i2osp, u8 } from '../platform/bytes.js';
+import { concat, u8 } from '../platform/bytes.js';
 import { blockExponent, periodExponent } from './exponents.js';
+import { writeI2osp } from './fast-bytes.js';
 import { LruMap } from './lru.js';
 import { SIG_TYPE, TAG_NONCE, TAG_SIG } from './tags.js';
 import type { FsPublicKey } from './types.js';
@@ -53,7 +54,7 @@ export class KeyContext {
     let off = KeyContext.writeFields(buf, p.length, i, m, ts, seq);
     buf.set(d, off);
     off += 32;
-    buf.set(i2osp(x, this.K), off);
+    writeI2osp(buf, off, x, this.K);
     return new Uint8Array(hash('sha256', buf, 'buffer').subarray(0, 16));
   }
 

@@ -11,10 +11,11 @@
  */
 import { hmacSha256 } from '../crypto/hash.js';
 import { modexp, type ModExp } from '../crypto/modexp/index.js';
-import { abigint, abytes, aint, i2osp, os2ip, U64_MAX, wipe } from '../platform/bytes.js';
+import { abigint, abytes, aint, os2ip, U64_MAX, wipe } from '../platform/bytes.js';
 import { systemRng, type Rng } from '../platform/rng.js';
 import { AProducts, blockKeys } from './block-keys.js';
 import { schemeError } from './errors.js';
+import { i2ospFast } from './fast-bytes.js';
 import { blockExponent, periodExponent } from './exponents.js';
 import { keyContext, type KeyContext } from './key-context.js';
 import { PebbleEngine, type Pebble, type PebbleOps, type Split } from './pebble-engine.js';
@@ -46,7 +47,7 @@ function engineOps(pk: FsPublicKey, be: ModExp): PebbleOps {
   const K = pk.k / 8;
   return {
     b: (j) => periodExponent(pk.seed, pk.T, j),
-    pow: (base, e) => i2osp(be.powSecret(os2ip(base), e, pk.N), K),
+    pow: (base, e) => i2ospFast(be.powSecret(os2ip(base), e, pk.N), K),
     wipe: (v) => v.fill(0),
   };
 }
@@ -176,7 +177,7 @@ export class FsKeyState {
       m: this.period,
       K: this.#K,
       W: this.#W,
-      S: this.#S.map((s) => i2osp(s, K)),
+      S: this.#S.map((s) => i2ospFast(s, K)),
       pebbles: this.#engine.sorted(),
       splits: this.#engine.splits,
     });

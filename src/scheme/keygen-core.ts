@@ -8,9 +8,10 @@
 import { generatePrime } from 'node:crypto';
 import type { ModExp } from '../crypto/modexp/types.js';
 import { bitLength, gcd, isPrime, modInverse } from '../crypto/modmath.js';
-import { abigint, abytes, aint, i2osp, os2ip, U64_MAX } from '../platform/bytes.js';
+import { abigint, abytes, aint, os2ip, U64_MAX } from '../platform/bytes.js';
 import { schemeError } from './errors.js';
-import { blockExponent, derivePeriodExponent, primePeriodExponents, T_MAX } from './exponents.js';
+import { blockExponent, periodExponent, T_MAX } from './exponents.js';
+import { i2ospFast } from './fast-bytes.js';
 import { FsKeyState } from './key-state.js';
 import type { Pebble } from './pebble-engine.js';
 import { initialPebbles } from './pebble-tree.js';
@@ -105,8 +106,7 @@ export async function keygenCore(p: KeygenParams, injected: SafePrimes | undefin
     if (blockExponentsDistinct(seed, p.n)) break;
   }
   const b: bigint[] = [];
-  for (let j = 1; j <= p.T; j++) b.push(derivePeriodExponent(seed, p.T, j));
-  primePeriodExponents(seed, p.T, b);
+  for (let j = 1; j <= p.T; j++) b.push(periodExponent(seed, p.T, j));
   let MA = 1n;
   for (let i = 1; i <= p.n; i++) MA *= blockExponent(seed, i);
   // Period-1 pebbles: the right siblings of the path to leaf 1 partition [2, T];
@@ -130,7 +130,7 @@ export async function keygenCore(p: KeygenParams, injected: SafePrimes | undefin
   const K1 = await random(32);
   const pk = decodeFsPublicKey(encodeFsPublicKey({ k: p.k, n: p.n, T: p.T, t0: p.t0, delta: p.delta, deviceAddr: p.deviceAddr, seed, N, V }));
   const K = p.k / 8;
-  const W1 = i2osp(be.powSecret(R1, allBut(0), N), K);
-  const pebbles: Pebble[] = nodes.map((iv, t) => ({ ...iv, value: i2osp(be.powSecret(R1, allBut(t + 1), N), K) }));
+  const W1 = i2ospFast(be.powSecret(R1, allBut(0), N), K);
+  const pebbles: Pebble[] = nodes.map((iv, t) => ({ ...iv, value: i2ospFast(be.powSecret(R1, allBut(t + 1), N), K) }));
   return { state: FsKeyState.initial(pk, W1, pebbles, K1, be), b };
 }

@@ -5,8 +5,9 @@
  */
 import { hkdfSha256 } from '../crypto/hash.js';
 import type { ModExp } from '../crypto/modexp/types.js';
-import { concat, i2osp, os2ip, wipe } from '../platform/bytes.js';
+import { concat, os2ip, wipe } from '../platform/bytes.js';
 import type { Rng } from '../platform/rng.js';
+import { writeI2osp } from './fast-bytes.js';
 import type { KeyContext } from './key-context.js';
 import { FS_SIG_VERSION } from './tags.js';
 
@@ -45,6 +46,6 @@ export function signWithBlockKey(ctx: KeyContext, be: ModExp, S: bigint, Km: Uin
   out.writeBigUInt64BE(inp.ts, 7);
   out.writeBigUInt64BE(inp.seq, 15);
   out.set(omega, 23);
-  out.set(i2osp(y, K), 39);
+  writeI2osp(out, 39, y, K);
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
