@@ -14,7 +14,7 @@ export class FakeCharacteristic {
   constructor(readonly o: BlenoCharacteristicOptions) {}
 }
 export class FakePrimaryService {
-  constructor(readonly o: { uuid: string; characteristics: FakeCharacteristic[] }) {}
+  constructor(readonly o: { uuid: string; characteristics: unknown[] }) {}
 }
 
 export class FakeBleno extends EventEmitter implements BlenoLike {
@@ -53,7 +53,7 @@ export class FakeBleno extends EventEmitter implements BlenoLike {
     this.central?.drop();
   }
   char(uuid: string): BlenoCharacteristicOptions {
-    const c = this.services[0]!.o.characteristics.find((x) => x.o.uuid === uuid);
+    const c = (this.services[0]!.o.characteristics as FakeCharacteristic[]).find((x) => x.o.uuid === uuid);
     if (!c) throw new Error(`no characteristic ${uuid}`);
     return c.o;
   }
@@ -70,15 +70,15 @@ class FakeNobleChar extends EventEmitter implements NobleCharacteristicLike {
     return this.p.bleno.char(this.uuid);
   }
   subscribeAsync(): Promise<void> {
-    this.o.onSubscribe!(this.p.mtu - 3, (d: Buffer) => {
-      if (d.length > this.p.mtu - 3) throw new Error(`notification of ${d.length} bytes at MTU ${this.p.mtu}`);
+    this.o.onSubscribe!(this.p.att - 3, (d: Buffer) => {
+      if (d.length > this.p.att - 3) throw new Error(`notification of ${d.length} bytes at MTU ${this.p.att}`);
       const copy = Buffer.from(d);
       setImmediate(() => this.p.connected && this.emit('data', copy, true));
     });
     return Promise.resolve();
   }
   writeAsync(data: Buffer, withoutResponse: boolean): Promise<void> {
-    if (data.length > this.p.mtu - 3) return Promise.reject(new Error(`write of ${data.length} bytes at MTU ${this.p.mtu}`));
+    if (data.length > this.p.att - 3) return Promise.reject(new Error(`write of ${data.length} bytes at MTU ${this.p.att}`));
     return new Promise((resolve, reject) =>
       setImmediate(() => {
         if (!this.p.connected) return reject(new Error('not connected'));
@@ -103,6 +103,9 @@ export class FakeNoblePeripheral extends EventEmitter implements NoblePeripheral
     private readonly negotiatedMtu: number,
   ) {
     super();
+  }
+  get att(): number {
+    return this.mtu ?? 23;
   }
   get advertisement(): { localName?: string } {
     return { localName: this.bleno.advertising?.name };
