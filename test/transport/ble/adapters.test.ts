@@ -12,7 +12,7 @@ import { listenBle } from '../../../src/transport/ble/peripheral.js';
 import { ManualClock } from '../../../src/platform/clock.js';
 import type { BleConnection } from '../../../src/transport/ble/connection.js';
 import { payloadFor } from '../contract.js';
-import { FakeBleno, FakeNoble } from './fake-radio.js';
+import { FakeBleno, FakeNoble, type FakeCharacteristic } from './fake-radio.js';
 import { causeCode, DEVICE_ADDR, OWNER_ADDR, OWNER_SECRET } from './helpers.js';
 
 // The fakes deliver with setImmediate, outside any virtual clock: these tests run on the real clock
@@ -35,7 +35,7 @@ describe('bleno adapter', () => {
     const l = await started;
     assert.deepEqual(bleno.advertising, { name: 'sealcam-cam1', uuids: [compactUuid(SERVICE_UUID)] });
     assert.equal(bleno.services[0]!.o.uuid, compactUuid(SERVICE_UUID));
-    const chars = bleno.services[0]!.o.characteristics.map((c) => [c.o.uuid, c.o.properties.join()]);
+    const chars = (bleno.services[0]!.o.characteristics as FakeCharacteristic[]).map((c) => [c.o.uuid, c.o.properties.join()]);
     assert.deepEqual(chars, CHARACTERISTICS.map((c) => [compactUuid(c.uuid), c.properties.join()]));
     // info read (with an offset), refused long write, write before subscribing
     const info = bleno.char(compactUuid(uuidOf('info')));
