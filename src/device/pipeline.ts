@@ -1,0 +1,177 @@
+/**
+ * The capture pipeline (docs/DAEMON.md "Pipeline"): for each capture, a seq
+ * from the durable chain state, prevHeaderDigest chaining, the signed header
+ * and blocks (capture-signer.ts), then ONE durable outbox enqueue of all its
+ * blocks for every destination, then the chain head.
+ *
+ * Two stages: signing is serialised (chain order), storing is serialised in
+ * the same order; the next capture is signed while the previous one is being
+ * written. A signed capture is never dropped: a full outbox or a write error
+ * makes its store retry until it succeeds (or the daemon stops); new captures
+ * are refused BEFORE signing while the outbox is full.
+ */
+import { EventEmitter } from 'node:events';
+import type { ServerSpace } from '../dstp/split.js';
+import { toHex } from '../platform/bytes.js';
+import type { Clock } from '../platform/clock.js';
+import { isSealcamError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import type { ChainState } from './chain-state.js';
+import { signCaptureForOutbox, type CaptureKeys, type SignedForOutbox, type SignIdentity } from './capture-signer.js';
+import { newPipelineStats, type CaptureInput, type OutboxSink, type PipelineStats, type ProcessOutcome } from './pipeline-types.js';
+
+export type { CaptureInput, OutboxSink, PipelineStats, ProcessOutcome } from './pipeline-types.js';
+
+/** Dependencies of {@link CapturePipeline}. */
+export interface PipelineDeps {
+  readonly identity: SignIdentity;
+  readonly keys: CaptureKeys;
+  readonly chain: ChainState;
+  readonly outbox: OutboxSink;
+  /** Outbox destination ids each capture is queued for. */
+  destinations(): readonly string[];
+  /** Algorithm 1 input for a key with n blocks per capture. */
+  servers(n: number): readonly ServerSpace[];
+  /** Largest block (bytes): captures above n × this are refused unsigned. */
+  readonly maxBlockBytes: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Delay between store retries (ms, default 500). */
+  readonly retryMs?: number;
+}
+
+/** See the file comment. Emits 'full' / 'available' on outbox admission changes and 'stored' per capture. */
+export class CapturePipeline extends EventEmitter<{ full: []; available: []; stored: [SignedForOutbox] }> {
+  readonly stats: PipelineStats = newPipelineStats();
+  private signing: Promise<unknown> = Promise.resolve();
+  private storing: Promise<unknown> = Promise.resolve();
+  private lastSigned: Uint8Array | null = null;
+  private stopping = false;
+  private full_ = false;
+
+  /** Only assigns. */
+  constructor(private readonly d: PipelineDeps) {
+    super();
+  }
+
+  /** True while new captures are refused because the outbox is full. */
+  get full(): boolean {
+    return this.full_;
+  }
+
+  /** Called by the daemon on the outbox's 'full' / 'available' events. */
+  setFull(full: boolean): void {
+    if (full === this.full_) return;
+    this.full_ = full;
+    this.stats.outboxFull = full;
+    if (full) {
+      this.stats.fullEpisodes++;
+      this.d.logger.warn('pipeline: outbox FULL: new captures are refused (signed data is kept)');
+      this.emit('full');
+    } else {
+      this.d.logger.info({ refused: this.stats.refusedFull }, 'pipeline: outbox has room again; captures are admitted');
+      this.emit('available');
+    }
+  }
+
+  /** Stops retrying stores (they give up at their next attempt) and refuses new captures. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Resolves when every capture handed in so far has been stored (or given up at stop). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const [s, t] = [this.signing, this.storing];
+      await Promise.all([s.catch(() => {}), t.catch(() => {})]);
+      if (s === this.signing && t === this.storing) return;
+    }
+  }
+
+  /**
+   * Signs and stores one capture. Resolves once it is durably queued (or refused / given up).
+   * Never rejects.
+   */
+  process(c: CaptureInput): Promise<ProcessOutcome> {
+    const signed = this.signing.then(() => this.sign(c));
+    this.signing = signed.catch(() => {});
+    const stored = this.storing.then(() => signed).then((s) => (s.kind === 'signed' ? this.store(s.capture) : s));
+    this.storing = stored.catch(() => {});
+    return stored;
+  }
+
+  private refuse(reason: Exclude<ProcessOutcome, { kind: 'queued' }>['reason'], detail?: string): ProcessOutcome {
+    this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
+    if (reason === 'OUTBOX_FULL') this.stats.refusedFull++;
+    if (detail !== undefined) this.stats.lastError = { code: reason, message: detail, at: this.d.clock.now() };
+    return { kind: 'refused', reason, ...(detail !== undefined ? { detail } : {}) };
+  }
+
+  private async sign(c: CaptureInput): Promise<{ kind: 'signed'; capture: SignedForOutbox } | ProcessOutcome> {
+    const d = this.d;
+    if (this.stopping) return this.refuse('STOPPING');
+    if (this.full_) return this.refuse('OUTBOX_FULL');
+    if (d.destinations().length === 0) return this.refuse('NO_DESTINATION', 'no outbox destination is configured');
+    let seq: bigint;
+    try {
+      seq = await d.chain.nextSeq();
+    } catch (e) {
+      d.logger.error({ err: (e as Error).message }, 'pipeline: cannot reserve a seq; capture not signed');
+      return this.refuse('STATE_IO', (e as Error).message);
+    }
+    const t0 = performance.now();
+    try {
+      const prev = this.lastSigned ?? d.chain.prevHeaderDigest;
+      const s = await signCaptureForOutbox(
+        { bytes: c.bytes, ts: c.captureTime, seq, mode: c.mode, contentType: c.contentType, prevHeaderDigest: prev },
+        d.identity, d.keys, (n) => {
+          if (c.bytes.length > n * d.maxBlockBytes) throw new RangeError(`capture of ${c.bytes.length} bytes exceeds ${n} × ${d.maxBlockBytes}`);
+          return d.servers(n);
+        }, () => d.clock.now(),
+      );
+      this.lastSigned = s.headerDigest;
+      this.stats.signed++;
+      if (s.restamped) this.stats.restamped++;
+      this.stats.signMs += performance.now() - t0;
+      this.stats.lastSignedSeq = seq;
+      this.stats.keyId = toHex(s.keyId);
+      this.stats.period = s.m;
+      d.logger.debug({ seq: seq.toString(), ts: s.ts.toString(), m: s.m, c: s.payloads.length }, 'pipeline: capture signed');
+      return { kind: 'signed', capture: s };
+    } catch (e) {
+      const code = e instanceof RangeError ? 'TOO_LARGE' : isSealcamError(e) ? 'NO_KEY' : 'SIGN_FAILED';
+      d.logger.warn({ seq: seq.toString(), code: isSealcamError(e) ? e.code : code, err: (e as Error).message }, 'pipeline: capture not signed');
+      return this.refuse(code, (e as Error).message);
+    }
+  }
+
+  private async store(s: SignedForOutbox): Promise<ProcessOutcome> {
+    const d = this.d;
+    const items = s.payloads.map((data, k) => ({ seq: s.seq, index: k + 1, destinations: d.destinations(), data }));
+    const bytes = s.payloads.reduce((n, p) => n + p.length, 0);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await d.outbox.enqueue(items);
+        break;
+      } catch (e) {
+        const code = isSealcamError(e) ? e.code : 'OUTBOX_ERROR';
+        if (code === 'OUTBOX_FULL') this.setFull(true);
+        this.stats.lastError = { code, message: (e as Error).message, at: d.clock.now() };
+        if (this.stopping || code === 'OUTBOX_DUPLICATE' || code === 'OUTBOX_CLOSED') {
+          this.stats.lost++;
+          d.logger.error({ seq: s.seq.toString(), code }, 'pipeline: a SIGNED capture could not be stored');
+          return { kind: 'refused', reason: 'STORE_FAILED', detail: (e as Error).message };
+        }
+        if (attempt === 1 || attempt % 20 === 0) d.logger.warn({ seq: s.seq.toString(), code, attempt }, 'pipeline: storing a signed capture failed; retrying');
+        await d.clock.sleep(d.retryMs ?? 500);
+      }
+    }
+    d.chain.advance(s.seq, s.headerDigest);
+    this.stats.queued++;
+    this.stats.queuedBytes += bytes;
+    this.stats.lastQueuedSeq = s.seq;
+    d.logger.info({ seq: s.seq.toString(), ts: s.ts.toString(), m: s.m, blocks: s.payloads.length, bytes }, 'capture queued');
+    this.emit('stored', s);
+    return { kind: 'queued', seq: s.seq, blocks: s.payloads.length, bytes };
+  }
+}
