@@ -1,0 +1,92 @@
+/**
+ * Space reclamation, oldest segment first. A sealed segment with no live
+ * record is deleted; one whose live fraction is at most `compactRatio` has its
+ * live records rewritten to the head with their current delivery state, then
+ * is deleted — automatically only while garbage (disk bytes not holding live
+ * records) exceeds both one segment and the live bytes, so records about to
+ * be acknowledged are not copied needlessly (write amplification on SD cards). Only the OLDEST segment is ever removed, which keeps replay
+ * correct: every ACK/DROP/DEST_REMOVE in a removed segment refers to records
+ * that are gone or whose newer copy already reflects it.
+ */
+import type { Logger } from '../platform/logger.js';
+import { isSealcamError } from '../platform/errors.js';
+import type { Journal } from './journal.js';
+import type { Entry, OutboxIndex } from './index-state.js';
+import { encodeRecord, RecordType } from './record.js';
+
+/** What compaction needs from the outbox. */
+export interface CompactionContext {
+  journal: Journal;
+  index: OutboxIndex;
+  compactRatio: number;
+  segmentBytes: number;
+  /** Rewrite sparse segments even when there is little garbage (explicit `compact()`). */
+  force: boolean;
+  logger: Logger;
+  /** Called for a record whose data fails its checksum (the outbox drops and reports it). */
+  onCorrupt(e: Entry): Promise<void>;
+}
+
+const COPY_BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reclaims the oldest sealed segment if it is empty or sparse enough.
+ * @returns true if a segment was removed (call again to continue).
+ * @throws (rejects) OutboxError OUTBOX_IO from the journal.
+ */
+export async function compactOnce(ctx: CompactionContext): Promise<boolean> {
+  const { journal, index } = ctx;
+  const oldest = journal.segmentNumbers()[0];
+  if (oldest === undefined || oldest === journal.headSegment) return false;
+  const live = index.segment(oldest);
+  if (live.count > 0) {
+    if (live.bytes > ctx.compactRatio * journal.segmentSize(oldest)) return false;
+    const garbage = journal.diskBytes - index.bytes;
+    if (!ctx.force && garbage <= Math.max(ctx.segmentBytes, index.bytes)) return false;
+  }
+  if (live.count > 0) {
+    const todo = [...index.entries.values()].filter((e) => e.seg === oldest);
+    let batch: { e: Entry; data: Uint8Array }[] = [];
+    let bytes = 0;
+    for (const e of todo) {
+      if (index.entries.get(e.key) !== e || e.seg !== oldest) continue;
+      let data: Uint8Array;
+      try {
+        data = await journal.readData(e.seg, e.dataOff, e.dataLen, e.dataCrc);
+      } catch (err) {
+        if (!isSealcamError(err, 'OUTBOX_CORRUPT')) throw err;
+        await ctx.onCorrupt(e);
+        continue;
+      }
+      batch.push({ e, data });
+      bytes += data.length;
+      if (bytes >= COPY_BATCH_BYTES) {
+        await copy(ctx, batch, oldest);
+        batch = [];
+        bytes = 0;
+      }
+    }
+    if (batch.length) await copy(ctx, batch, oldest);
+  }
+  if (index.segment(oldest).count > 0) return false;
+  ctx.logger.debug({ segment: oldest, movedRecords: live.count }, 'outbox segment reclaimed');
+  await journal.removeSegment(oldest);
+  return true;
+}
+
+async function copy(ctx: CompactionContext, batch: { e: Entry; data: Uint8Array }[], from: number): Promise<void> {
+  // Build every copy from the current state synchronously, so later ACKs land after it in the journal.
+  const still = batch.filter(({ e }) => ctx.index.entries.get(e.key) === e && e.seg === from);
+  const recs = still.map(({ e, data }) =>
+    encodeRecord({ type: RecordType.ENQ, seq: e.seq, index: e.index, pending: [...e.pending], acked: [...e.acked] }, data),
+  );
+  if (recs.length === 0) return;
+  await ctx.journal.append(recs, (locs) => {
+    still.forEach(({ e, data }, i) => {
+      if (ctx.index.entries.get(e.key) !== e || e.seg !== from) return;
+      const head = recs[i]![0]!;
+      const loc = locs[i]!;
+      ctx.index.relocate(e, { seg: loc.seg, off: loc.off, dataOff: loc.off + head.length, dataLen: data.length, dataCrc: e.dataCrc, recBytes: head.length + data.length });
+    });
+  });
+}

@@ -1,0 +1,319 @@
+/**
+ * The durable outbox (ARCHITECTURE.md "outbox/"): signed block records wait
+ * here, on disk, until every destination acknowledged them.
+ *
+ * - `enqueue` resolves only when the records are fsynced (group commit: many
+ *   concurrent enqueues/acks share one fdatasync);
+ * - a torn tail after a power cut is detected by CRCs and cut off on open,
+ *   without losing earlier records; acknowledgements are journaled too;
+ * - bounded by records and bytes: when full it refuses new captures with
+ *   OutboxFullError (events 'full' / 'available'); with the
+ *   'drop-oldest-delivered-only' policy it first evicts the oldest records
+ *   that at least one destination already acknowledged — an unacknowledged
+ *   signed block is never dropped;
+ * - per-destination pull API with ack deadlines and jittered exponential backoff;
+ * - space is reclaimed oldest segment first (compaction.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { promises as fs } from 'node:fs';
+import { abigint, aint, U64_MAX } from '../platform/bytes.js';
+import { cleanupTempFiles } from '../platform/atomic-file.js';
+import { compactOnce } from './compaction.js';
+import { DeliveryScheduler, type DestinationStatus } from './delivery.js';
+import { MAX_REGISTERED_DESTINATIONS, readDestinations, writeDestinations } from './destinations.js';
+import { outboxError, type OutboxFill } from './errors.js';
+import { OutboxIndex, type Entry } from './index-state.js';
+import { Journal } from './journal.js';
+import { resolveOptions, type OutboxOptions, type ResolvedOutboxOptions } from './options.js';
+import { DEST_ID_RE, encodeRecord, recordKey, RecordType } from './record.js';
+import { entryFor, prepareItems, type EnqueueItem } from './enqueue-items.js';
+import { scanSegments, type ScanReport } from './segment-scan.js';
+import { Admission } from './admission.js';
+import { OutboxReader, type OutboxItem, type OutboxRecord, type PendingRecord } from './reader.js';
+
+/** Snapshot returned by {@link Outbox.status}. */
+export interface OutboxStatus extends OutboxFill {
+  full: boolean;
+  policy: ResolvedOutboxOptions['policy'];
+  diskBytes: number;
+  segments: number;
+  corruptRecords: number;
+  destinations: Record<string, DestinationStatus>;
+  /** What the open-time scan repaired. */
+  recovery: { records: number; truncatedBytes: number; corruptSegments: number[] };
+}
+
+/** Events emitted by the outbox. */
+export interface OutboxEvents {
+  full: [fill: OutboxFill];
+  available: [fill: OutboxFill];
+  dropped: [records: { seq: bigint; index: number }[]];
+  corrupt: [record: { seq: bigint; index: number }];
+}
+
+/** The durable outbox of one state directory. */
+export class Outbox extends EventEmitter<OutboxEvents> {
+  private readonly scheduler: DeliveryScheduler;
+  private readonly admission: Admission;
+  private readonly reader: OutboxReader;
+  private closed = false;
+  private compacting: Promise<void> | undefined;
+  private corruptCount = 0;
+  private readonly ackWrites = new Map<string, Promise<void>>();
+
+  private constructor(
+    private readonly o: ResolvedOutboxOptions,
+    private readonly journal: Journal,
+    private readonly index: OutboxIndex,
+    private readonly registry: Set<string>,
+    private readonly scan: ScanReport,
+  ) {
+    super();
+    this.scheduler = new DeliveryScheduler(index, o.clock, o.rng, {
+      baseMs: o.retryBaseMs, maxMs: o.retryMaxMs, ackTimeoutMs: o.ackTimeoutMs, maxInFlight: o.maxInFlightPerDest,
+    });
+    this.admission = new Admission(o, index, (ev, fill) => this.emit(ev, fill));
+    this.reader = new OutboxReader(journal, index, this.scheduler, (e) => this.markCorrupt(e));
+  }
+
+  /**
+   * Opens (or creates) the outbox in `options.dir`, replaying its journal.
+   * @throws TypeError/RangeError for bad options; OutboxError OUTBOX_FORMAT; fs errors.
+   */
+  static async open(options: OutboxOptions): Promise<Outbox> {
+    const o = resolveOptions(options);
+    await fs.mkdir(o.dir, { recursive: true, mode: 0o700 });
+    await cleanupTempFiles(o.dir);
+    const index = new OutboxIndex();
+    const scan = await scanSegments(o.dir, o.maxRecordBytes, (r) =>
+      index.replay(r.meta, { seg: r.seg, off: r.off, dataOff: r.dataOff, dataLen: r.dataLen, dataCrc: r.dataCrc, recBytes: r.recBytes }),
+    );
+    index.sortQueues();
+    if (scan.truncatedBytes || scan.corruptSegments.length) o.logger.warn({ ...scan, segments: undefined }, 'outbox recovered from a torn or corrupt journal');
+    const journal = await Journal.open(o.dir, scan.segments, o.segmentBytes);
+    const registry = new Set(await readDestinations(o.dir));
+    const box = new Outbox(o, journal, index, registry, scan);
+    box.maybeCompact();
+    return box;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw outboxError('OUTBOX_CLOSED', 'outbox is closed');
+  }
+
+  private checkDest(dest: unknown, name = 'dest'): string {
+    if (typeof dest !== 'string') throw new TypeError(`${name} must be a string`);
+    if (!this.registry.has(dest)) throw outboxError('OUTBOX_UNKNOWN_DEST', `${name} ${JSON.stringify(dest)} is not registered`);
+    return dest;
+  }
+
+  /**
+   * Queues one capture's block records, all or nothing, and resolves once they are durable.
+   * @throws (rejects) TypeError/RangeError for malformed items; OutboxFullError OUTBOX_FULL;
+   *   OutboxError OUTBOX_DUPLICATE, OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED, OUTBOX_IO.
+   */
+  async enqueue(items: readonly EnqueueItem[]): Promise<void> {
+    this.checkOpen();
+    const { keys, recs, bytes } = prepareItems(items, this.o.maxRecordBytes, (d, n) => this.checkDest(d, n),
+      (k) => this.index.entries.has(k) || this.admission.isReserved(k));
+    const drops = this.admission.admit(items.length, bytes); // throws OutboxFullError
+    const dropRecs = drops.map((e) => encodeRecord({ type: RecordType.DROP, seq: e.seq, index: e.index }));
+    for (const e of drops) this.scheduler.forget(this.index.remove(e.key)!.key);
+    if (drops.length) this.emit('dropped', drops.map((e) => ({ seq: e.seq, index: e.index })));
+    const release = this.admission.reserve(keys, bytes);
+    try {
+      await this.journal.append([...dropRecs, ...recs], (locs) => {
+        release();
+        items.forEach((it, k) => this.index.insert(entryFor(it, recs[k]!, locs[dropRecs.length + k]!)));
+      });
+    } finally {
+      release();
+    }
+    for (const d of new Set(items.flatMap((it) => it.destinations))) this.scheduler.notify(d);
+  }
+
+  /**
+   * Records that `dest` durably holds (seq, index); resolves once journaled.
+   * Idempotent: returns false if it was not pending for `dest`.
+   * @throws (rejects) TypeError/RangeError; OutboxError OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED, OUTBOX_IO.
+   */
+  async ack(dest: string, seq: bigint, index: number): Promise<boolean> {
+    this.checkOpen();
+    this.checkDest(dest);
+    abigint(seq, 'seq', 0n, U64_MAX);
+    aint(index, 'index', 1, 0xffff);
+    const key = recordKey(seq, index);
+    const wkey = `${dest}/${key}`;
+    const outcome = this.index.ack(dest, key);
+    if (outcome === 'noop') {
+      await this.ackWrites.get(wkey);
+      return false;
+    }
+    this.scheduler.acked(dest, key);
+    if (outcome === 'completed') this.scheduler.forget(key);
+    const w = this.journal.append([encodeRecord({ type: RecordType.ACK, seq, index, dest })]).then(() => undefined);
+    this.ackWrites.set(wkey, w);
+    try {
+      await w;
+    } finally {
+      this.ackWrites.delete(wkey);
+    }
+    this.admission.check();
+    this.maybeCompact();
+    return true;
+  }
+
+  /** Delivery of (seq, index) to `dest` failed: retried after the destination's backoff. @throws OutboxError OUTBOX_UNKNOWN_DEST. */
+  nack(dest: string, seq: bigint, index: number): void {
+    this.scheduler.failed(this.checkDest(dest), recordKey(abigint(seq, 'seq', 0n, U64_MAX), aint(index, 'index', 1, 0xffff)));
+  }
+
+  /** Returns a taken record without penalty (e.g. the link closed before it was sent). @throws OutboxError OUTBOX_UNKNOWN_DEST. */
+  release(dest: string, seq: bigint, index: number): void {
+    this.scheduler.release(this.checkDest(dest), recordKey(abigint(seq, 'seq', 0n, U64_MAX), aint(index, 'index', 1, 0xffff)));
+  }
+
+  /**
+   * Takes the next record to send to `dest`, or undefined if none is ready
+   * (nothing pending, backing off, or maxInFlightPerDest reached).
+   * @throws (rejects) OutboxError OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED.
+   */
+  async nextForDestination(dest: string): Promise<OutboxItem | undefined> {
+    this.checkOpen();
+    return this.reader.take(this.checkDest(dest));
+  }
+
+  /**
+   * Waits for and takes the next record to send to `dest`.
+   * @throws (rejects) OutboxError OUTBOX_ABORTED, OUTBOX_CLOSED, OUTBOX_UNKNOWN_DEST (also when removed while waiting).
+   */
+  async pull(dest: string, opts: { signal?: AbortSignal } = {}): Promise<OutboxItem> {
+    for (;;) {
+      const item = await this.nextForDestination(dest);
+      if (item) return item;
+      await this.scheduler.wait(dest, opts.signal);
+    }
+  }
+
+  /** Registers a destination (idempotent). @throws TypeError/RangeError; OutboxError OUTBOX_CLOSED. */
+  async addDestination(dest: string): Promise<void> {
+    this.checkOpen();
+    if (typeof dest !== 'string' || !DEST_ID_RE.test(dest)) throw new RangeError(`dest must match ${DEST_ID_RE}`);
+    if (this.registry.has(dest)) return;
+    if (this.registry.size >= MAX_REGISTERED_DESTINATIONS) throw new RangeError(`at most ${MAX_REGISTERED_DESTINATIONS} destinations`);
+    this.registry.add(dest);
+    await writeDestinations(this.o.dir, [...this.registry]);
+  }
+
+  /**
+   * Unregisters a destination. Its pending deliveries move to `reassignTo`, or
+   * are dropped; records that would then have no destination at all and no
+   * acknowledgement are refused with OUTBOX_DEST_IN_USE unless `force`.
+   * @throws (rejects) OutboxError OUTBOX_UNKNOWN_DEST, OUTBOX_DEST_IN_USE, OUTBOX_CLOSED, OUTBOX_IO.
+   */
+  async removeDestination(dest: string, opts: { reassignTo?: readonly string[]; force?: boolean } = {}): Promise<void> {
+    this.checkOpen();
+    this.checkDest(dest);
+    const reassign = [...new Set(opts.reassignTo ?? [])].map((d, k) => this.checkDest(d, `reassignTo[${k}]`));
+    if (reassign.includes(dest)) throw new RangeError('reassignTo must not contain the removed destination');
+    const orphans = reassign.length ? [] : this.index.orphansOf(dest);
+    if (orphans.length && !opts.force) throw outboxError('OUTBOX_DEST_IN_USE', `${orphans.length} records would have no destination left`);
+    const done = this.index.removeDest(dest, reassign);
+    for (const e of done) this.scheduler.forget(e.key);
+    this.registry.delete(dest);
+    this.scheduler.dropDestination(dest, outboxError('OUTBOX_UNKNOWN_DEST', `destination ${dest} was removed`));
+    for (const d of reassign) this.scheduler.notify(d);
+    await this.journal.append([encodeRecord({ type: RecordType.DEST_REMOVE, dest, reassign })]);
+    await writeDestinations(this.o.dir, [...this.registry]);
+    this.admission.check();
+    this.maybeCompact();
+  }
+
+  /** Registered destinations. */
+  destinations(): string[] {
+    return [...this.registry];
+  }
+
+  /** Fill level, per-destination state and recovery report. */
+  status(): OutboxStatus {
+    const destinations: Record<string, DestinationStatus> = {};
+    for (const d of this.registry) destinations[d] = this.scheduler.status(d);
+    return {
+      ...this.admission.fill(), full: this.admission.full, policy: this.o.policy,
+      diskBytes: this.journal.diskBytes, segments: this.journal.segmentNumbers().length,
+      corruptRecords: this.corruptCount, destinations,
+      recovery: { records: this.scan.records, truncatedBytes: this.scan.truncatedBytes, corruptSegments: [...this.scan.corruptSegments] },
+    };
+  }
+
+  /** Every queued record's metadata, ordered by (seq, index). */
+  listPending(): PendingRecord[] {
+    return this.reader.list();
+  }
+
+  /** One queued record with its data (for `sealcam export`). @throws (rejects) OutboxError OUTBOX_NOT_FOUND, OUTBOX_CORRUPT. */
+  read(seq: bigint, index: number): Promise<OutboxRecord> {
+    this.checkOpen();
+    return this.reader.read(recordKey(abigint(seq, 'seq', 0n, U64_MAX), aint(index, 'index', 1, 0xffff)));
+  }
+
+  /** Iterates every queued record with its data, ordered by (seq, index) (skips ones that leave meanwhile). */
+  records(): AsyncIterableIterator<OutboxRecord> {
+    this.checkOpen();
+    return this.reader.all();
+  }
+
+  /** Runs compaction until nothing more can be reclaimed. @throws (rejects) OutboxError OUTBOX_IO. */
+  async compact(): Promise<void> {
+    this.checkOpen();
+    while (this.compacting) await this.compacting;
+    while (await compactOnce(this.compactionContext(true))) {
+      /* next oldest */
+    }
+  }
+
+  private compactionContext(force: boolean): Parameters<typeof compactOnce>[0] {
+    const o = this.o;
+    return { journal: this.journal, index: this.index, compactRatio: o.compactRatio, segmentBytes: o.segmentBytes, force, logger: o.logger, onCorrupt: (e) => this.dropCorrupt(e) };
+  }
+
+  private maybeCompact(): void {
+    if (this.compacting || this.closed) return;
+    this.compacting = (async () => {
+      try {
+        while (!this.closed && (await compactOnce(this.compactionContext(false)))) {
+          /* next oldest */
+        }
+      } catch (e) {
+        this.o.logger.error({ err: (e as Error).message }, 'outbox compaction failed');
+      } finally {
+        this.compacting = undefined;
+      }
+    })();
+  }
+
+  private markCorrupt(e: Entry): void {
+    if (e.corrupt) return;
+    e.corrupt = true;
+    this.corruptCount++;
+    this.o.logger.error({ seq: e.seq.toString(), index: e.index, segment: e.seg }, 'outbox record fails its checksum');
+    this.emit('corrupt', { seq: e.seq, index: e.index });
+  }
+
+  private async dropCorrupt(e: Entry): Promise<void> {
+    this.markCorrupt(e);
+    if (this.index.entries.get(e.key) !== e) return;
+    this.index.remove(e.key);
+    this.scheduler.forget(e.key);
+    await this.journal.append([encodeRecord({ type: RecordType.DROP, seq: e.seq, index: e.index })]);
+  }
+
+  /** Waits for pending writes and compaction, then closes files; pullers reject with OUTBOX_CLOSED. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.scheduler.close(outboxError('OUTBOX_CLOSED', 'outbox is closed'));
+    while (this.compacting) await this.compacting.catch(() => {});
+    await this.journal.close();
+  }
+}
