@@ -20,7 +20,7 @@ import { FlowReceiver } from './flow-receiver.js';
 import { FlowSender } from './flow-sender.js';
 import type { Channel } from './gatt.js';
 import type { BleLink, LinkHandler } from './link.js';
-import { allowedChannel, decodePdu, encodePdu, PduType, type ControlPdu } from './pdu.js';
+import { allowedChannel, decodePdu, encodePdu, isKnownPduType, PduType, type ControlPdu } from './pdu.js';
 import { Desegmenter, segmentPdu } from './segment.js';
 import type { BleConnectionOptions, BleConnectionStats, SessionHooks } from './session-types.js';
 
@@ -203,6 +203,7 @@ export class BleConnection extends BaseConnection {
       if (value.length === 0) bleFail('BLE_PDU_MALFORMED', 'empty value');
       if (value.length > this.link!.mtu - 3) bleFail('BLE_PDU_TOO_LARGE', `value of ${value.length} bytes`);
       const t = value[0]!;
+      if (!isKnownPduType(t)) bleFail('BLE_PDU_MALFORMED', `unknown PDU type 0x${t.toString(16)}`);
       if (!allowedChannel(t, this.role, channel)) bleFail('BLE_PDU_CHANNEL', `PDU 0x${t.toString(16)} on ${channel}`);
       if (t === PduType.FRAG) {
         for (const f of this.receiver.onFrag(decodeFrag(value))) {

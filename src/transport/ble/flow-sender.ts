@@ -1,14 +1,11 @@
 /**
- * Sending half of the windowed flow control (docs/BLE.md "Flow control"):
- * frames are queued (bounded), cut lazily into fragments of the current
- * payload size, numbered with a 32-bit seq, and kept until the peer's
- * cumulative ack passes them. Loss recovery: a fragment is resent when a
- * later one was selectively acked (BLE delivers in order, so the earlier one
- * was dropped) or when its retransmission timeout (RFC 6298 estimator,
- * exponential backoff, from the injected Clock) expires. On resume the sender
- * rewinds to the peer's cumulative ack and re-cuts from there (the MTU may
- * have changed), so nothing acknowledged is sent again. Pure apart from the
- * injected Clock.
+ * Sending half of the flow control (docs/BLE.md "Flow control"): frames are
+ * queued (bounded), cut lazily into fragments of the current payload size,
+ * numbered with a 32-bit seq and kept until the peer's cumulative ack passes
+ * them. A fragment is resent when a later one was selectively acked (BLE keeps
+ * order, so it was dropped) or when its RFC 6298 timeout (injected Clock)
+ * expires. On resume the sender rewinds to the peer's cumulative ack and
+ * re-cuts from there (the MTU may differ): nothing acknowledged is resent.
  */
 import { aint } from '../../platform/bytes.js';
 import type { Clock, TimerHandle } from '../../platform/clock.js';

@@ -271,6 +271,13 @@ export function decodePdu(b: Uint8Array): Pdu {
   return p;
 }
 
+const KNOWN = new Set<number>(Object.values(PduType));
+
+/** True for a PDU type byte this version defines. */
+export function isKnownPduType(t: number): boolean {
+  return KNOWN.has(t);
+}
+
 /** The channels a PDU type may arrive on, per receiving side. */
 export function allowedChannel(pduType: number, receiver: 'device' | 'central', channel: string): boolean {
   if (receiver === 'central') return channel === 'data' && pduType !== PduType.SUBSCRIBE && pduType !== PduType.RESUME && pduType !== PduType.AUTH && pduType !== PduType.REQUEST_BLOCK;
