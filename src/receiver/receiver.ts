@@ -1,0 +1,147 @@
+/**
+ * The phone-side receiver (ARCHITECTURE.md "receiver/", docs/RECEIVER.md):
+ * accepts device sessions over any Connection, verifies registrations and
+ * blocks (SCHEME.md §6–7), stores blocks durably before acknowledging them,
+ * reassembles and verifies captures, tracks the prevHeaderDigest chain and
+ * batches captures into the SaveHash chain, emitting typed events.
+ *
+ * Lifecycle (STYLE.md §11): the constructor only assigns; `start()` opens the
+ * store and restores state; `handle(conn)` runs one session; `stop()` closes
+ * sessions, waits for them and for pending ledger appends.
+ */
+import { EventEmitter } from 'node:events';
+import type { TimerHandle } from '../platform/clock.js';
+import type { Connection } from '../transport/transport.js';
+import { ReceiverCore, resolveOptions, type ResolvedOptions } from './core.js';
+import { receiverError } from './errors.js';
+import { KeyRegistry } from './registry.js';
+import { ReceiverSession, type SessionResult } from './session.js';
+import { ReceiverStore } from './store.js';
+import type { ReceiverEvents, ReceiverOptions, ReceiverStats } from './types.js';
+
+/** A device's registered key cycles, as reported by {@link Receiver.devices}. */
+export interface DeviceSummary {
+  readonly deviceAddr: string;
+  readonly suite: 1 | 2;
+  readonly keyIds: readonly string[];
+  readonly pendingCaptures: number;
+  readonly saveHashPending: number;
+  readonly chainTip: bigint | null;
+  readonly openGaps: number;
+}
+
+/** The receiver. See the file comment for the lifecycle. */
+export class Receiver extends EventEmitter<ReceiverEvents> {
+  private core: ReceiverCore | null = null;
+  private readonly sessions = new Map<Connection, Promise<SessionResult>>();
+  private sweepTimer: TimerHandle | null = null;
+  private stopped = false;
+  private readonly resolved: ResolvedOptions;
+
+  /**
+   * Only checks and assigns options.
+   * @throws TypeError / RangeError on a bad option (named).
+   */
+  constructor(private readonly options: ReceiverOptions) {
+    super();
+    this.resolved = resolveOptions(options);
+  }
+
+  /**
+   * Opens the store, restores registrations, captures, chain and SaveHash state
+   * (finishing what a crash interrupted) and starts the eviction sweep.
+   * @throws SealcamError RECEIVER_STORE on an unusable store; RECEIVER_STOPPED after stop().
+   */
+  async start(): Promise<void> {
+    if (this.stopped) throw receiverError('RECEIVER_STOPPED', 'receiver was stopped');
+    if (this.core !== null) return;
+    const o = this.options;
+    const store = typeof o.store === 'string' ? await ReceiverStore.open(o.store, { logger: this.resolved.logger }) : o.store;
+    const registry = new KeyRegistry({
+      ...(o.trustedManufacturers !== undefined ? { trustedManufacturers: o.trustedManufacturers } : {}),
+      ...(o.expectedDevice !== undefined ? { expectedDevice: o.expectedDevice } : {}),
+      allowLateJoin: o.allowLateJoin === true,
+    });
+    const emit = ((event: keyof ReceiverEvents, ...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args)) as ConstructorParameters<typeof ReceiverCore>[3];
+    const core = new ReceiverCore(this.resolved, store, registry, emit);
+    await core.load();
+    this.core = core;
+    this.armSweep();
+  }
+
+  private armSweep(): void {
+    const ms = this.resolved.sweepIntervalMs;
+    if (ms === 0 || this.stopped) return;
+    this.sweepTimer = this.resolved.clock.setTimer(ms, () => {
+      void this.sweep().catch((e: unknown) => this.resolved.logger.warn({ err: (e as Error).message }, 'sweep failed')).finally(() => this.armSweep());
+    });
+  }
+
+  private ready(): ReceiverCore {
+    if (this.stopped) throw receiverError('RECEIVER_STOPPED', 'receiver was stopped');
+    if (this.core === null) throw receiverError('RECEIVER_STOPPED', 'receiver is not started');
+    return this.core;
+  }
+
+  /**
+   * Runs one device session on `conn` until it closes (HELLO, REG, BLOCK…).
+   * Resolves with how it ended; never rejects for peer behaviour.
+   * @throws SealcamError RECEIVER_STOPPED when not started or stopped.
+   */
+  handle(conn: Connection): Promise<SessionResult> {
+    const core = this.ready();
+    const p = new ReceiverSession(core, conn).run().finally(() => this.sessions.delete(conn));
+    this.sessions.set(conn, p);
+    return p;
+  }
+
+  /** Evicts incomplete captures idle for longer than evictAfterMs; returns how many. */
+  sweep(): Promise<number> {
+    const core = this.ready();
+    return core.exclusive(() => core.sweep());
+  }
+
+  /** Closes every device's partial SaveHash batch now (e.g. before exporting at exit). */
+  flushSaveHash(): Promise<void> {
+    const core = this.ready();
+    return core.exclusive(() => core.flushSaveHash());
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ReceiverStats {
+    const s = this.ready().stats;
+    return { ...s, acks: { ...s.acks }, rejections: { ...s.rejections }, protocolErrors: { ...s.protocolErrors } };
+  }
+
+  /** The registered devices with their key cycles and progress. */
+  devices(): DeviceSummary[] {
+    const core = this.ready();
+    return core.registry.all().map((d) => {
+      const ds = core.devices.get(d.addrHex);
+      return {
+        deviceAddr: d.addrHex, suite: d.suite, keyIds: [...d.cycles.keys()],
+        pendingCaptures: ds?.pending().length ?? 0, saveHashPending: ds?.batcher?.pending ?? 0,
+        chainTip: ds?.tracker.tip ?? null, openGaps: ds?.tracker.openGaps().length ?? 0,
+      };
+    });
+  }
+
+  /** The store (for exports while running). */
+  get store(): ReceiverStore {
+    return this.ready().store;
+  }
+
+  /**
+   * Closes every open session, waits for them and for queued ledger appends.
+   * Idempotent; never rejects.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sweepTimer?.cancel();
+    const open = [...this.sessions];
+    await Promise.allSettled(open.map(([conn]) => conn.close()));
+    await Promise.allSettled(open.map(([, p]) => p));
+    if (this.core !== null) await this.core.exclusive(() => this.core!.idle()).catch(() => undefined);
+  }
+}
