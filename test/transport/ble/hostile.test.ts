@@ -66,7 +66,7 @@ describe('hostile central inside an authorised session', () => {
     const { s, device } = await rawSession(2048);
     await assert.rejects(device.send({ kind: 1, payload: new Uint8Array(2048) }), (e) => isSealcamError(e, 'FRAME_TOO_LARGE'));
     await device.send({ kind: 1, payload: new Uint8Array(2047) });
-    await device.close(); // the raw central never acks: graceful close gives up after its timeout
+    await device.close(); // never acked: the link is declared dead, the suspended session expires (virtual time)
     await s.cleanup();
   });
 });
