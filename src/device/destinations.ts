@@ -50,8 +50,9 @@ function fromRef(r: RefLike, kind: DestinationKind, where: string, problems: str
 }
 
 /**
- * The destinations of a configuration: storage servers, receivers, and 'owner'
- * when the device is bound. Ids must be unique ('owner' is reserved).
+ * The destinations of a configuration: storage servers (when MQTT is enabled),
+ * receivers, and 'owner' when the device is bound (or when there is no other
+ * destination). Ids must be unique ('owner' is reserved).
  * @returns the destinations and every problem found (the daemon refuses to start on problems)
  */
 export function configuredDestinations(
@@ -60,7 +61,7 @@ export function configuredDestinations(
 ): { destinations: Destination[]; problems: string[] } {
   const problems: string[] = [];
   const out: Destination[] = [];
-  const servers = cfg.mqtt?.servers ?? [];
+  const servers = cfg.mqtt?.enabled === true ? (cfg.mqtt.servers ?? []) : [];
   servers.forEach((s, k) => {
     const d = fromRef(s as RefLike, 'server', `mqtt.servers[${k}]`, problems);
     if (d) out.push(d);
@@ -73,7 +74,9 @@ export function configuredDestinations(
   if (out.some((d) => d.id === OWNER_ID)) problems.push(`destination id '${OWNER_ID}' is reserved for the bound owner`);
   const ids = out.map((d) => d.id);
   if (new Set(ids).size !== ids.length) problems.push('mqtt.servers, receivers: destination ids must be unique');
-  if (identity.bound) out.push({ id: OWNER_ID, kind: 'owner', ownerAddr: Uint8Array.from(identity.ownerAddr) });
+  // The owner is a destination once bound; an unbound device with no other destination keeps its
+  // captures for its future owner (nobody can speak for the zero address until then).
+  if (identity.bound || out.length === 0) out.push({ id: OWNER_ID, kind: 'owner', ownerAddr: Uint8Array.from(identity.ownerAddr) });
   return { destinations: out, problems };
 }
 
@@ -84,6 +87,11 @@ export function configuredDestinations(
 export function speaksFor(dest: Destination, suite: Suite, publicKey: Uint8Array): boolean {
   if (!isSuite(suite) || ecdsaCheckPublicKey(suite, publicKey) !== null) return false;
   if (dest.key) return dest.key.suite === suite && equalBytes(dest.key.publicKey, publicKey);
-  if (dest.ownerAddr) return equalBytes(addressOf(suite, publicKey), dest.ownerAddr);
+  if (dest.ownerAddr && !isZero(dest.ownerAddr)) return equalBytes(addressOf(suite, publicKey), dest.ownerAddr);
   return false;
+}
+
+/** True for the all-zero (unbound) address. */
+export function isZero(b: Uint8Array): boolean {
+  return b.every((x) => x === 0);
 }

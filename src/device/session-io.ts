@@ -8,7 +8,7 @@ import type { Clock } from '../platform/clock.js';
 import { SealcamError } from '../platform/errors.js';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, Role, type HelloMessage, type Message } from '../transport/messages.js';
 import type { Connection } from '../transport/transport.js';
-import type { Destination } from './destinations.js';
+import { isZero, type Destination } from './destinations.js';
 
 /** Why a session ended early. */
 export type SessionErrorCode =
@@ -75,7 +75,8 @@ export async function helloExchange(
     throw new SessionError('SESSION_UNKNOWN_PEER', `destination '${msg.id}' is a ${dest.kind}, the peer says role ${msg.role}`);
   }
   const addr = dest.key?.address ?? dest.ownerAddr;
-  if (!addr || !equalBytes(addr, msg.addr)) throw new SessionError('SESSION_UNKNOWN_PEER', `the peer's address is not that of '${msg.id}'`);
+  if (!addr || isZero(addr)) throw new SessionError('SESSION_UNKNOWN_PEER', 'the device is not bound to an owner');
+  if (!equalBytes(addr, msg.addr)) throw new SessionError('SESSION_UNKNOWN_PEER', `the peer's address is not that of '${msg.id}'`);
   return { dest, hello: msg };
 }
 

@@ -1,0 +1,68 @@
+/**
+ * The daemon's service-manager seam (sd_notify through src/platform
+ * sd-notify.ts): READY=1 once started, WATCHDOG=1 only while the daemon makes
+ * real progress (the camera delivers frames), STATUS= on changes and
+ * periodically, STOPPING=1 on shutdown. With the null notifier (no systemd)
+ * every call is a no-op. The next issue (reload, richer watchdog) builds here.
+ */
+import type { Clock, TimerHandle } from '../platform/clock.js';
+import { nullNotifier, watchdogIntervalMs, type Notifier } from '../platform/sd-notify.js';
+
+/** Status line refresh period when no watchdog is configured (ms). */
+export const STATUS_EVERY_MS = 30_000;
+
+/** Drives a {@link Notifier} for the daemon. */
+export class DaemonNotifier {
+  private timer: TimerHandle | null = null;
+  private last = '';
+
+  /** Only assigns. `healthy(thresholdMs)` says whether progress was made recently. */
+  constructor(
+    private readonly notifier: Notifier = nullNotifier,
+    private readonly clock: Clock,
+    private readonly line: () => string,
+    private readonly healthy: (thresholdMs: number) => boolean,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  private send(fields: Record<string, string>): void {
+    void this.notifier.notify(fields).catch(() => {});
+  }
+
+  /** READY=1 with the current status, then the periodic watchdog/status timer. */
+  ready(): void {
+    this.last = this.line();
+    this.send({ READY: '1', STATUS: this.last });
+    const wd = watchdogIntervalMs(this.env);
+    const every = wd ?? STATUS_EVERY_MS;
+    const tick = (): void => {
+      const fields: Record<string, string> = {};
+      if (wd !== null && this.healthy(wd * 2)) fields.WATCHDOG = '1';
+      const l = this.line();
+      if (l !== this.last) fields.STATUS = this.last = l;
+      if (Object.keys(fields).length > 0) this.send(fields);
+      this.timer = this.clock.setTimer(every, tick);
+    };
+    this.timer = this.clock.setTimer(every, tick);
+  }
+
+  /** Sends the status line now if it changed (e.g. the outbox became full). */
+  status(): void {
+    const l = this.line();
+    if (l === this.last) return;
+    this.last = l;
+    this.send({ STATUS: l });
+  }
+
+  /** STOPPING=1 and no more pings. */
+  stopping(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.send({ STOPPING: '1', STATUS: 'stopping' });
+  }
+
+  /** Waits until queued messages were handed over. */
+  flush(): Promise<void> {
+    return this.notifier.flush();
+  }
+}

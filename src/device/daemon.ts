@@ -1,0 +1,293 @@
+/**
+ * The device daemon's composition root (ARCHITECTURE.md device/, STYLE.md §11):
+ * keystore → identity → outbox → chain state → registrations/acks → key
+ * manager → pipeline → delivery (TCP listener) → camera + capture loop.
+ * The constructor only assigns; `start()` brings components up in that order
+ * and `stop()` takes them down in reverse, one failure not blocking the
+ * others. Stopping lets the camera drain, finishes the captures being signed
+ * and waits until they are durably queued (bounded by `drainMs`).
+ */
+import type { Camera } from '../capture/camera.js';
+import { createCaptureCamera } from '../capture/factory.js';
+import { FileKeyStore } from '../keystore/file-store.js';
+import { Outbox } from '../outbox/outbox.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { systemRng, type Rng } from '../platform/rng.js';
+import type { Notifier } from '../platform/sd-notify.js';
+import { toHex } from '../platform/bytes.js';
+import { AckBook } from './ack-book.js';
+import { ChainState } from './chain-state.js';
+import type { DeviceConfig } from './config.js';
+import { ConfigError } from './config.js';
+import * as build from './daemon-build.js';
+import { DaemonNotifier } from './daemon-notify.js';
+import { buildStatus, statusLine, type DaemonState, type DaemonStatus } from './daemon-status.js';
+import { Delivery, outboxQueue } from './delivery.js';
+import { newCounters, type SessionDeps } from './delivery-types.js';
+import { configuredDestinations, type Destination } from './destinations.js';
+import { initDeviceState, loadDeviceIdentity, type DeviceIdentity } from './identity.js';
+import { KeyManager } from './key-manager.js';
+import type { KeygenFn } from './key-types.js';
+import { CapturePipeline } from './pipeline.js';
+import { newPipelineStats } from './pipeline-types.js';
+import { Registrations } from './registrations.js';
+import { ServerSpaceBook } from './server-space.js';
+import { ensureStateDir, STATE_FILES, statePath } from './state-dir.js';
+import { testPrimesKeygen } from './test-keygen.js';
+
+/** Options of {@link DeviceDaemon}. */
+export interface DaemonOptions {
+  readonly config: DeviceConfig;
+  readonly logger: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  readonly rng?: Rng;
+  readonly notifier?: Notifier;
+  /** Create a missing device identity with a throwaway DEV manufacturer (never for production). */
+  readonly dev?: boolean;
+  /** Key generation (default: fresh safe primes in a worker, or SEALCAM_TEST_PRIMES in tests). */
+  readonly keygen?: KeygenFn;
+  /** Camera factory (default: capture/ createCaptureCamera from the config). */
+  readonly camera?: () => Promise<Camera>;
+  /** How long stop() waits for captures being signed/stored (ms, default 10 000). */
+  readonly drainMs?: number;
+}
+
+/** The daemon. Lifecycle: `new` → `start()` → `stop()`; `status()` any time. */
+export class DeviceDaemon {
+  private state: DaemonState = 'idle';
+  private startedAt: bigint | null = null;
+  private readonly stops: { name: string; fn: () => Promise<void> }[] = [];
+  private readonly counters = newCounters();
+  private readonly space = new ServerSpaceBook();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private identity: DeviceIdentity | null = null;
+  private outbox: Outbox | null = null;
+  private chain: ChainState | null = null;
+  private km: KeyManager | null = null;
+  private pipeline: CapturePipeline | null = null;
+  private delivery: Delivery | null = null;
+  private camera: Camera | null = null;
+  private notify: DaemonNotifier | null = null;
+  private lastError: { code: string; message: string; at: bigint } | null = null;
+  private commitWaiters: (() => void)[] = [];
+
+  /** Only assigns. */
+  constructor(private readonly o: DaemonOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.log = o.logger;
+  }
+
+  private onStop(name: string, fn: () => Promise<void>): void {
+    this.stops.push({ name, fn });
+  }
+
+  /**
+   * Starts every component in order; on failure stops what was started and rethrows.
+   * @throws ConfigError CONFIG_INVALID (destinations); DeviceStateError; KeyStoreError; KeyManagerError; OutboxError; TransportError; CaptureError
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`daemon is ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.startAll();
+      this.state = 'running';
+      this.startedAt = this.clock.now();
+      this.notify?.ready();
+      this.log.info({ device: this.identity?.toJSON(), listening: this.delivery?.url }, 'device daemon running');
+    } catch (e) {
+      this.lastError = { code: (e as { code?: string }).code ?? 'START_FAILED', message: (e as Error).message, at: this.clock.now() };
+      await this.stop();
+      this.state = 'failed';
+      throw e;
+    }
+  }
+
+  private async startAll(): Promise<void> {
+    const { config: cfg } = this.o;
+    const env = this.o.env ?? process.env;
+    const log = this.log;
+    const stateDir = cfg.stateDir;
+    await ensureStateDir(stateDir);
+    const ks = await FileKeyStore.open({
+      dir: statePath(stateDir, STATE_FILES.keys), credentialName: cfg.keys.credentialName,
+      requireEncryption: cfg.keys.requireEncryption, logger: log.child({ component: 'keystore' }),
+    });
+    this.onStop('keystore', () => ks.close());
+    const id = this.o.dev
+      ? await initDeviceState(stateDir, { keystore: ks, factory: 'dev', suite: build.deviceSuite(cfg), logger: log })
+      : await loadDeviceIdentity(stateDir, ks);
+    this.identity = id;
+    this.onStop('identity', () => Promise.resolve(id.destroy()));
+    const { destinations, problems } = configuredDestinations(cfg, id);
+    if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', problems);
+    const destMap = new Map<string, Destination>(destinations.map((d) => [d.id, d]));
+
+    const outbox = await Outbox.open(build.outboxOptions(cfg, stateDir, this.clock, log));
+    this.outbox = outbox;
+    this.onStop('outbox', async () => {
+      this.outbox = null;
+      await outbox.close();
+    });
+    for (const d of destinations) await outbox.addDestination(d.id);
+    const stale = outbox.destinations().filter((d) => !destMap.has(d));
+    if (stale.length > 0) log.warn({ stale }, 'device: the outbox holds destinations no longer configured; their records are kept (sealcam export)');
+
+    const chain = new ChainState(stateDir, () => this.wakeCommitted());
+    await chain.load(await build.recoverChainHead(outbox, log));
+    this.chain = chain;
+    this.onStop('chain', () => chain.flush());
+    const regs = new Registrations(stateDir, id, log);
+    await regs.load();
+    const acks = new AckBook(stateDir);
+    await acks.load();
+
+    const keygen = this.o.keygen ?? (await testPrimesKeygen(env, cfg.keys.modulusBits));
+    if (keygen && !this.o.keygen) log.warn('device: TEST-ONLY fixture safe primes are used for key generation (SEALCAM_TEST_PRIMES)');
+    const km = new KeyManager({
+      store: ks, clock: this.clock, rng: this.o.rng ?? systemRng, logger: log.child({ component: 'keys' }),
+      params: { k: cfg.keys.modulusBits, n: cfg.keys.blocks, T: cfg.keys.periods, delta: cfg.keys.periodMs, deviceAddr: id.address },
+      register: (pk, prev) => regs.register(pk, prev),
+      nextCycleFraction: cfg.keys.nextCycleAt, nextCycleLeadMs: cfg.keys.nextCycleLeadMs,
+      ...(keygen ? { keygen } : {}),
+    });
+    km.on('cycle-switch', (e) => log.info({ from: e.from ? toHex(e.from) : null, to: toHex(e.to), m: e.m }, 'keys: key cycle switched'));
+    km.on('next-cycle-ready', (e) => log.info({ keyId: toHex(e.keyId), t0: e.t0.toString() }, 'keys: next key cycle ready'));
+    km.on('period', (e) => log.debug({ m: e.m, from: e.from }, 'keys: period'));
+    km.on('error', (e) => (this.lastError = { code: e.code, message: e.message, at: this.clock.now() }));
+    await km.start();
+    this.km = km;
+    this.onStop('key manager', () => km.stop());
+
+    const ids = destinations.map((d) => d.id);
+    const servers = destinations.filter((d) => d.kind === 'server');
+    const pipeline = new CapturePipeline({
+      identity: id, keys: km, chain, outbox, destinations: () => ids, maxBlockBytes: build.MAX_BLOCK_BYTES,
+      servers: (n) => this.space.spaces(servers, n, this.clock.now()), clock: this.clock, logger: log.child({ component: 'pipeline' }),
+    });
+    this.pipeline = pipeline;
+    outbox.on('full', () => pipeline.setFull(true));
+    outbox.on('available', () => pipeline.setFull(false));
+    pipeline.on('full', () => this.notify?.status());
+    pipeline.on('available', () => this.notify?.status());
+
+    const deps: SessionDeps = {
+      identity: id, destinations: destMap, registrations: regs, acks, queue: outboxQueue(outbox), space: this.space,
+      committed: () => chain.committed, whenCommitted: (signal) => this.whenCommitted(signal),
+      counters: this.counters, clock: this.clock, logger: log.child({ component: 'delivery' }),
+    };
+    const delivery = new Delivery(deps, { tcp: await build.tcpOptions(cfg, this.clock) });
+    this.delivery = delivery;
+    this.onStop('delivery', () => delivery.stop());
+    await delivery.start();
+
+    this.notify = new DaemonNotifier(this.o.notifier, this.clock, () => statusLine(this.status()),
+      (ms) => this.camera !== null && !this.camera.isStalled(ms), env);
+    const camera = this.o.camera
+      ? await this.o.camera()
+      : await createCaptureCamera(build.cameraConfig(cfg), build.policyConfig(cfg), { clock: this.clock, logger: log.child({ component: 'camera' }), env });
+    this.camera = camera;
+    await camera.start();
+    const loop = this.captureLoop(camera, pipeline);
+    this.onStop('camera', () => this.stopCapture(camera, pipeline, loop));
+  }
+
+  /** Attaches any connected peer (MQTT/BLE adapters, tests) to a delivery session. */
+  attach(conn: Parameters<Delivery['attach']>[0]): void {
+    if (!this.delivery) throw new Error('daemon is not running');
+    this.delivery.attach(conn);
+  }
+
+  /** The TCP listener URL, or null. */
+  get url(): string | null {
+    return this.delivery?.url ?? null;
+  }
+
+  private async captureLoop(camera: Camera, pipeline: CapturePipeline): Promise<void> {
+    const inflight = new Set<Promise<unknown>>();
+    try {
+      for (;;) {
+        const c = await camera.next();
+        if (!c) break;
+        const p = pipeline.process(c);
+        inflight.add(p);
+        void p.finally(() => inflight.delete(p));
+        if (inflight.size >= 2) await Promise.race(inflight);
+      }
+    } catch (e) {
+      this.lastError = { code: (e as { code?: string }).code ?? 'CAPTURE_LOOP', message: (e as Error).message, at: this.clock.now() };
+      this.log.error({ err: (e as Error).message }, 'device: capture loop failed');
+    }
+    await Promise.all(inflight);
+  }
+
+  private async stopCapture(camera: Camera, pipeline: CapturePipeline, loop: Promise<void>): Promise<void> {
+    await camera.stop();
+    const drainMs = this.o.drainMs ?? 10_000;
+    const timer = this.clock.setTimer(drainMs, () => {
+      this.log.error({ drainMs }, 'device: captures still being stored at the drain deadline; giving up on them');
+      pipeline.stop();
+    });
+    try {
+      await loop;
+      pipeline.stop();
+      await pipeline.drain();
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  private wakeCommitted(): void {
+    for (const w of this.commitWaiters.splice(0)) w();
+  }
+
+  private whenCommitted(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.commitWaiters.push(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Stops everything started, in reverse order; errors are logged, not thrown. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    this.notify?.stopping();
+    if (wasRunning) this.log.info('device daemon stopping');
+    for (const s of this.stops.splice(0).reverse()) {
+      try {
+        await s.fn();
+      } catch (e) {
+        this.lastError = { code: (e as { code?: string }).code ?? 'STOP_FAILED', message: (e as Error).message, at: this.clock.now() };
+        this.log.error({ component: s.name, err: (e as Error).message }, 'device: stopping a component failed');
+      }
+    }
+    this.wakeCommitted();
+    await this.notify?.flush();
+    this.state = 'stopped';
+    if (wasRunning) this.log.info({ captures: this.pipeline?.stats.queued ?? 0 }, 'device daemon stopped');
+  }
+
+  /** The status snapshot (docs/DAEMON.md "Status"). */
+  status(): DaemonStatus {
+    const id = this.identity;
+    const cam = this.camera;
+    return buildStatus({
+      state: this.state, startedAt: this.startedAt,
+      device: id && { address: id.address, manufacturerAddr: id.manufacturerAddr, ownerAddr: id.ownerAddr, suite: id.suite },
+      pipeline: this.pipeline?.stats ?? newPipelineStats(),
+      outbox: this.outbox?.status() ?? null,
+      keys: this.km?.status() ?? null, committedSeq: this.chain?.committed ?? 0n,
+      listening: this.delivery?.url ?? null, sessions: this.delivery?.list() ?? [], counters: this.counters,
+      camera: cam && { stats: cam.stats(), health: cam.health() }, lastError: this.lastError,
+    });
+  }
+}
