@@ -79,6 +79,7 @@ export async function handleBlock(core: ReceiverCore, msg: BlockMessage): Promis
     }
     if (msg.len > core.opts.maxPendingBytes) return out(AckStatus.REJECTED, 'PENDING_LIMIT');
     if (cs?.phase === 'evicted') {
+      await limitPending(core, ds);
       await core.store.removeMarker(dev, seq, 'evicted');
       ds.revive(cs, now);
     }
@@ -109,12 +110,17 @@ export async function handleBlock(core: ReceiverCore, msg: BlockMessage): Promis
 
 /** Starts a capture: evicts the oldest pending ones beyond the bound, stores the header, observes the chain. */
 async function newCapture(core: ReceiverCore, ds: DeviceState, seq: bigint, vh: VerifiedHeader, signature: Uint8Array): Promise<CaptureState> {
-  for (let p = ds.pending(); p.length >= core.opts.maxPendingCaptures; p = ds.pending()) await core.evict(ds, p[0]!, 'captures');
+  await limitPending(core, ds);
   await core.store.putHeader(ds.addrHex, seq, vh.bytes, signature);
   const cs = captureState(seq, vh.bytes, Uint8Array.from(signature), 'pending', core.opts.clock.now(), vh.header);
   ds.remember(cs);
   core.chainEvents(ds, ds.tracker.observe(vh.digest, seq, vh.header.prevHeaderDigest));
   return cs;
+}
+
+/** Evicts the oldest pending captures until one more fits under maxPendingCaptures. */
+async function limitPending(core: ReceiverCore, ds: DeviceState): Promise<void> {
+  for (let p = ds.pending(); p.length >= core.opts.maxPendingCaptures; p = ds.pending()) await core.evict(ds, p[0]!, 'captures');
 }
 
 /** Evicts other pending captures, oldest first, until `len` more bytes fit; false if they cannot. */

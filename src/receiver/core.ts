@@ -121,7 +121,7 @@ export class ReceiverCore {
   chainEvents(ds: DeviceState, events: readonly ChainEvent[]): void {
     for (const e of events) {
       this.stats[CHAIN_COUNTER[e.type]]++;
-      this.emit(e.type, { ...e, deviceAddr: ds.addrHex });
+      (this.emit as (k: ChainEvent['type'], ev: ChainEvent & { deviceAddr: string }) => void)(e.type, { ...e, deviceAddr: ds.addrHex });
     }
   }
 

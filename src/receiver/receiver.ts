@@ -107,15 +107,20 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     return core.exclusive(() => core.flushSaveHash());
   }
 
-  /** A snapshot of the counters. */
+  private started(): ReceiverCore {
+    if (this.core === null) throw receiverError('RECEIVER_STOPPED', 'receiver is not started');
+    return this.core;
+  }
+
+  /** A snapshot of the counters (also after stop()). @throws SealcamError RECEIVER_STOPPED before start(). */
   stats(): ReceiverStats {
-    const s = this.ready().stats;
+    const s = this.started().stats;
     return { ...s, acks: { ...s.acks }, rejections: { ...s.rejections }, protocolErrors: { ...s.protocolErrors } };
   }
 
-  /** The registered devices with their key cycles and progress. */
+  /** The registered devices with their key cycles and progress (also after stop()). */
   devices(): DeviceSummary[] {
-    const core = this.ready();
+    const core = this.started();
     return core.registry.all().map((d) => {
       const ds = core.devices.get(d.addrHex);
       return {

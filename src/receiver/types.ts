@@ -99,18 +99,18 @@ export interface EvictionEvent {
   readonly reason: 'age' | 'captures' | 'bytes';
 }
 
-/** A chain event with its device. */
-export type DeviceChainEvent = ChainEvent & { readonly deviceAddr: string };
+/** A chain event with its device (T narrows it to one type). */
+export type DeviceChainEvent<T extends ChainEvent['type'] = ChainEvent['type']> = Extract<ChainEvent, { type: T }> & { readonly deviceAddr: string };
 
 /** Events of a receiver. */
 export interface ReceiverEvents {
   capture: [CaptureEvent];
   registration: [RegistrationEvent];
   rejected: [RejectionEvent];
-  gap: [DeviceChainEvent];
-  'gap-resolved': [DeviceChainEvent];
-  reorder: [DeviceChainEvent];
-  fork: [DeviceChainEvent];
+  gap: [DeviceChainEvent<'gap'>];
+  'gap-resolved': [DeviceChainEvent<'gap-resolved'>];
+  reorder: [DeviceChainEvent<'reorder'>];
+  fork: [DeviceChainEvent<'fork'>];
   evicted: [EvictionEvent];
   /** All c blocks arrived but BLOCK_LAYOUT or CAPTURE_HASH failed. */
   'invalid-capture': [{ readonly deviceAddr: string; readonly seq: bigint; readonly reason: RejectReason }];
