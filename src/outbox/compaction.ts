@@ -1,12 +1,15 @@
 /**
  * Space reclamation, oldest segment first. A sealed segment with no live
- * record is deleted; one whose live fraction is at most `compactRatio` has its
- * live records rewritten to the head with their current delivery state, then
- * is deleted — automatically only while garbage (disk bytes not holding live
- * records) exceeds both one segment and the live bytes, so records about to
- * be acknowledged are not copied needlessly (write amplification on SD cards). Only the OLDEST segment is ever removed, which keeps replay
- * correct: every ACK/DROP/DEST_REMOVE in a removed segment refers to records
- * that are gone or whose newer copy already reflects it.
+ * record is deleted. Otherwise its live records are rewritten to the head with
+ * their current delivery state and it is deleted, when either
+ * - garbage (disk bytes not holding live records) exceeds both one segment
+ *   and the live bytes — whatever the oldest segment's own live fraction, so a
+ *   segment of long-pending records cannot block reclamation behind it; this
+ *   bounds disk use to about 2 × live + 2 segments with write amplification ≤ 2;
+ * - or `force` (explicit `compact()`) and its live fraction is ≤ compactRatio.
+ * Only the OLDEST segment is ever removed, which keeps replay correct: every
+ * ACK/DROP/DEST_REMOVE in a removed segment refers to records that are gone
+ * or whose newer copy already reflects it.
  */
 import type { Logger } from '../platform/logger.js';
 import { isSealcamError } from '../platform/errors.js';
@@ -40,9 +43,9 @@ export async function compactOnce(ctx: CompactionContext): Promise<boolean> {
   if (oldest === undefined || oldest === journal.headSegment) return false;
   const live = index.segment(oldest);
   if (live.count > 0) {
-    if (live.bytes > ctx.compactRatio * journal.segmentSize(oldest)) return false;
-    const garbage = journal.diskBytes - index.bytes;
-    if (!ctx.force && garbage <= Math.max(ctx.segmentBytes, index.bytes)) return false;
+    const pressure = journal.diskBytes - index.bytes > Math.max(ctx.segmentBytes, index.bytes);
+    const sparse = live.bytes <= ctx.compactRatio * journal.segmentSize(oldest);
+    if (!pressure && !(ctx.force && sparse)) return false;
   }
   if (live.count > 0) {
     const todo = [...index.entries.values()].filter((e) => e.seg === oldest);

@@ -19,7 +19,7 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** Largest single record (default 8 MiB + 64 KiB, a full frame). */
   maxRecordBytes?: number;
-  /** Segment rotation size (default 64 MiB). */
+  /** Segment rotation size (default 32 MiB; the last segment is fully re-read on open). */
   segmentBytes?: number;
   /** 'refuse' (default) or 'drop-oldest-delivered-only' (evict the oldest records already acknowledged by at least one destination). */
   policy?: OutboxFullPolicy;
@@ -63,7 +63,7 @@ export function resolveOptions(o: OutboxOptions): ResolvedOutboxOptions {
     maxRecords: aint(o.maxRecords ?? 100_000, 'maxRecords', 1, 100_000_000),
     maxBytes: aint(o.maxBytes ?? 2 ** 30, 'maxBytes', 1024, Number.MAX_SAFE_INTEGER),
     maxRecordBytes: aint(o.maxRecordBytes ?? 8 * 2 ** 20 + 65536, 'maxRecordBytes', 1, 2 ** 30),
-    segmentBytes: aint(o.segmentBytes ?? 64 * 2 ** 20, 'segmentBytes', 4096, 2 ** 40),
+    segmentBytes: aint(o.segmentBytes ?? 32 * 2 ** 20, 'segmentBytes', 4096, 2 ** 40),
     policy,
     resumeRatio: ratio(o.resumeRatio, 0.9, 'resumeRatio'),
     compactRatio: ratio(o.compactRatio, 0.5, 'compactRatio'),

@@ -191,6 +191,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     for (;;) {
       const item = await this.nextForDestination(dest);
       if (item) return item;
+      this.checkOpen(); // re-checked synchronously with registering the wait: the
+      this.checkDest(dest); // destination may have been removed meanwhile
       await this.scheduler.wait(dest, opts.signal);
     }
   }

@@ -52,9 +52,11 @@ export interface ScanReport {
   corruptSegments: number[];
 }
 
-const WINDOW = 256 * 1024;
+/** Window when every byte is verified (last segment) vs. when only headers are walked (large records are skipped). */
+const FULL_WINDOW = 1024 * 1024;
+const HEADER_WINDOW = 4096;
 
-/** Positional reads through a sliding window, so small headers cost one syscall per window. */
+/** Positional reads through a sliding window, so small records cost one syscall per window. */
 class WindowReader {
   private buf = new Uint8Array(0);
   private start = 0;
@@ -62,12 +64,13 @@ class WindowReader {
   constructor(
     private readonly fh: FileHandle,
     readonly size: number,
+    private readonly window: number,
   ) {}
 
   async get(pos: number, n: number): Promise<Uint8Array | undefined> {
     if (pos + n > this.size) return undefined;
     if (pos >= this.start && pos + n <= this.start + this.buf.length) return this.buf.subarray(pos - this.start, pos - this.start + n);
-    const len = Math.min(Math.max(n, WINDOW), this.size - pos);
+    const len = Math.min(Math.max(n, this.window), this.size - pos);
     const b = new Uint8Array(len);
     let got = 0;
     while (got < len) {
@@ -106,7 +109,7 @@ export async function scanSegments(dir: string, maxRecordBytes: number, onRecord
     const fh = await fs.open(path, last ? fsc.O_RDWR : fsc.O_RDONLY);
     try {
       const size = (await fh.stat()).size;
-      const r = new WindowReader(fh, size);
+      const r = new WindowReader(fh, size, last ? FULL_WINDOW : HEADER_WINDOW);
       const head = await r.get(0, SEGMENT_HEADER_BYTES);
       if (!head || parseSegmentHeader(head) !== no) {
         if (last) {
