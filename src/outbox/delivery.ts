@@ -35,6 +35,8 @@ interface DestState {
   notBefore: bigint;
   waiters: { resolve(): void; reject(e: OutboxError): void }[];
   timer: TimerHandle | undefined;
+  /** Bumped by every notify, so a puller detects a wake-up that came before it started waiting. */
+  version: number;
 }
 
 /** Scheduler over an {@link OutboxIndex}. */
@@ -52,7 +54,7 @@ export class DeliveryScheduler {
   private state(dest: string): DestState {
     let s = this.dests.get(dest);
     if (!s) {
-      s = { leases: new Map(), attempts: new Map(), failures: 0, notBefore: 0n, waiters: [], timer: undefined };
+      s = { leases: new Map(), attempts: new Map(), failures: 0, notBefore: 0n, waiters: [], timer: undefined, version: 0 };
       this.dests.set(dest, s);
     }
     return s;
@@ -135,21 +137,29 @@ export class DeliveryScheduler {
   notify(dest?: string): void {
     const list = dest === undefined ? [...this.dests.values()] : [this.dests.get(dest)].filter((x) => x !== undefined);
     for (const s of list) {
+      s.version++;
       s.timer?.cancel();
       s.timer = undefined;
       for (const w of s.waiters.splice(0)) w.resolve();
     }
   }
 
+  /** Wake-up counter of `dest`: pass it to {@link wait} to not miss a notify in between. */
+  version(dest: string): number {
+    return this.state(dest).version;
+  }
+
   /**
    * Resolves when something may have become ready for `dest` (a notify, the
-   * end of its backoff, or an ack deadline passing).
+   * end of its backoff, or an ack deadline passing) — at once if a notify
+   * happened since `seen` was read from {@link version}.
    * @throws (rejects) OutboxError OUTBOX_ABORTED, OUTBOX_CLOSED.
    */
-  wait(dest: string, signal?: AbortSignal): Promise<void> {
+  wait(dest: string, signal?: AbortSignal, seen?: number): Promise<void> {
     if (this.closedErr) return Promise.reject(this.closedErr);
     if (signal?.aborted) return Promise.reject(outboxError('OUTBOX_ABORTED', 'pull aborted'));
     const s = this.state(dest);
+    if (seen !== undefined && s.version !== seen) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         s.waiters = s.waiters.filter((w) => w !== waiter);

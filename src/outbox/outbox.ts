@@ -189,11 +189,12 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    */
   async pull(dest: string, opts: { signal?: AbortSignal } = {}): Promise<OutboxItem> {
     for (;;) {
+      const seen = this.scheduler.version(this.checkDest(dest));
       const item = await this.nextForDestination(dest);
       if (item) return item;
       this.checkOpen(); // re-checked synchronously with registering the wait: the
       this.checkDest(dest); // destination may have been removed meanwhile
-      await this.scheduler.wait(dest, opts.signal);
+      await this.scheduler.wait(dest, opts.signal, seen);
     }
   }
 
