@@ -93,3 +93,48 @@ async function copy(ctx: CompactionContext, batch: { e: Entry; data: Uint8Array 
     });
   });
 }
+
+/**
+ * Runs compaction in the background, one pass at a time: `kick()` after
+ * writes (garbage-driven), `run()` for an explicit full pass (force), `idle()`
+ * before closing. Failures are logged; a journal I/O failure also breaks the
+ * journal, which the next write reports.
+ */
+export class Compactor {
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly context: (force: boolean) => CompactionContext) {}
+
+  /** Starts a background pass unless one is running. */
+  kick(): void {
+    if (this.running || this.stopped) return;
+    const ctx = this.context(false);
+    this.running = (async () => {
+      try {
+        while (!this.stopped && (await compactOnce(ctx))) {
+          /* next oldest */
+        }
+      } catch (e) {
+        ctx.logger.error({ err: (e as Error).message }, 'outbox compaction failed');
+      } finally {
+        this.running = undefined;
+      }
+    })();
+  }
+
+  /** Waits for a background pass, then compacts until nothing more can be reclaimed. @throws (rejects) OUTBOX_IO. */
+  async run(): Promise<void> {
+    await this.idle();
+    const ctx = this.context(true);
+    while (await compactOnce(ctx)) {
+      /* next oldest */
+    }
+  }
+
+  /** Stops starting new passes (when `stop`) and waits for the running one. */
+  async idle(stop = false): Promise<void> {
+    this.stopped ||= stop;
+    while (this.running) await this.running;
+  }
+}

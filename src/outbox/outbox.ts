@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import { abigint, aint, U64_MAX } from '../platform/bytes.js';
 import { cleanupTempFiles } from '../platform/atomic-file.js';
-import { compactOnce } from './compaction.js';
+import { Compactor } from './compaction.js';
 import { DeliveryScheduler, type DestinationStatus } from './delivery.js';
 import { MAX_REGISTERED_DESTINATIONS, readDestinations, writeDestinations } from './destinations.js';
 import { outboxError, type OutboxFill } from './errors.js';
@@ -57,7 +57,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private readonly admission: Admission;
   private readonly reader: OutboxReader;
   private closed = false;
-  private compacting: Promise<void> | undefined;
+  private readonly compactor: Compactor;
   private corruptCount = 0;
   private readonly ackWrites = new Map<string, Promise<void>>();
 
@@ -74,6 +74,9 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     });
     this.admission = new Admission(o, index, (ev, fill) => this.emit(ev, fill));
     this.reader = new OutboxReader(journal, index, this.scheduler, (e) => this.markCorrupt(e));
+    this.compactor = new Compactor((force) => ({
+      journal, index, compactRatio: o.compactRatio, segmentBytes: o.segmentBytes, force, logger: o.logger, onCorrupt: (e) => this.dropCorrupt(e),
+    }));
   }
 
   /**
@@ -93,7 +96,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const journal = await Journal.open(o.dir, scan.segments, o.segmentBytes);
     const registry = new Set(await readDestinations(o.dir));
     const box = new Outbox(o, journal, index, registry, scan);
-    box.maybeCompact();
+    box.compactor.kick();
     return box;
   }
 
@@ -159,7 +162,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       this.ackWrites.delete(wkey);
     }
     this.admission.check();
-    this.maybeCompact();
+    this.compactor.kick();
     return true;
   }
 
@@ -229,7 +232,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     await this.journal.append([encodeRecord({ type: RecordType.DEST_REMOVE, dest, reassign })]);
     await writeDestinations(this.o.dir, [...this.registry]);
     this.admission.check();
-    this.maybeCompact();
+    this.compactor.kick();
   }
 
   /** Registered destinations. */
@@ -269,30 +272,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   /** Runs compaction until nothing more can be reclaimed. @throws (rejects) OutboxError OUTBOX_IO. */
   async compact(): Promise<void> {
     this.checkOpen();
-    while (this.compacting) await this.compacting;
-    while (await compactOnce(this.compactionContext(true))) {
-      /* next oldest */
-    }
-  }
-
-  private compactionContext(force: boolean): Parameters<typeof compactOnce>[0] {
-    const o = this.o;
-    return { journal: this.journal, index: this.index, compactRatio: o.compactRatio, segmentBytes: o.segmentBytes, force, logger: o.logger, onCorrupt: (e) => this.dropCorrupt(e) };
-  }
-
-  private maybeCompact(): void {
-    if (this.compacting || this.closed) return;
-    this.compacting = (async () => {
-      try {
-        while (!this.closed && (await compactOnce(this.compactionContext(false)))) {
-          /* next oldest */
-        }
-      } catch (e) {
-        this.o.logger.error({ err: (e as Error).message }, 'outbox compaction failed');
-      } finally {
-        this.compacting = undefined;
-      }
-    })();
+    await this.compactor.run();
   }
 
   private markCorrupt(e: Entry): void {
@@ -316,7 +296,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (this.closed) return;
     this.closed = true;
     this.scheduler.close(outboxError('OUTBOX_CLOSED', 'outbox is closed'));
-    while (this.compacting) await this.compacting.catch(() => {});
+    await this.compactor.idle(true);
     await this.journal.close();
   }
 }

@@ -63,7 +63,8 @@ export interface Connection {
   readonly closed: boolean;
 
   /**
-   * Sends one frame.
+   * Sends one frame. The link may keep a reference to `frame.payload` until
+   * it is written: do not modify the payload after calling send.
    * @throws (rejects) TypeError/RangeError for a malformed frame (kind not 1..255),
    *   TransportError FRAME_TOO_LARGE, SEND_QUEUE_FULL, CONN_CLOSED.
    */
