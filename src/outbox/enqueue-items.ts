@@ -17,7 +17,7 @@ export interface EnqueueItem {
   index: number;
   /** Destination ids that must each acknowledge it (registered, 1..32, distinct). */
   destinations: readonly string[];
-  /** The opaque signed block record (e.g. an encoded BLOCK message payload). */
+  /** The opaque signed block record (e.g. an encoded BLOCK message payload); written without a copy: do not modify it until enqueue settles. */
   data: Uint8Array;
 }
 

@@ -13,6 +13,12 @@
  *   signed block is never dropped;
  * - per-destination pull API with ack deadlines and jittered exponential backoff;
  * - space is reclaimed oldest segment first (compaction.ts).
+ *
+ * Throughput ≈ captures in flight / fsync latency: keep several captures'
+ * enqueues outstanding (e.g. 8 on an SD card with ~20 ms fsync ≈ 350 captures/s)
+ * rather than awaiting each before starting the next. Take records only when
+ * the link can send them: the ack deadline runs from `nextForDestination`/`pull`.
+ * One process per directory.
  */
 import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';

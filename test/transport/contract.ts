@@ -26,14 +26,20 @@ export type MakePair = (opts: ContractPairOptions) => Promise<ContractPair>;
 
 const MAX = 1 << 20;
 
-/** Deterministic payload for frame n (content check without storing copies). */
+/**
+ * Deterministic payload for frame n: a 251-byte pseudo-random block (prime
+ * period, so shifted or spliced chunks show) repeated by a native fill, with n
+ * in the first 4 bytes. Cheap enough for tens of MiB.
+ */
 export function payloadFor(n: number, len: number): Uint8Array {
-  const p = new Uint8Array(len);
-  let x = (n * 2654435761) >>> 0;
-  for (let i = 0; i < len; i++) {
+  const block = Buffer.alloc(251);
+  let x = (n * 2654435761 + 1) >>> 0;
+  for (let i = 0; i < block.length; i++) {
     x = (x * 1103515245 + 12345) >>> 0;
-    p[i] = x >>> 24;
+    block[i] = x >>> 24;
   }
+  const p = new Uint8Array(len);
+  if (len > 0) Buffer.from(p.buffer, p.byteOffset, p.length).fill(block);
   if (len >= 4) new DataView(p.buffer).setUint32(0, n);
   return p;
 }
@@ -147,8 +153,8 @@ export function transportContract(name: string, make: MakePair): void {
 
     test('backpressure: a stalled reader stalls the sender, and no frame is lost', () =>
       withPair(make, async ({ a, b }) => {
-        const total = 96;
-        const len = 256 * 1024; // 24 MiB in all: beyond any socket buffer + inbound queue
+        const total = 256;
+        const len = 256 * 1024; // 64 MiB in all: beyond socket buffers (even 32 MiB autotuned) + inbound queue
         let sent = 0;
         const sender = (async () => {
           for (let n = 0; n < total; n++) {
