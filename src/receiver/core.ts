@@ -47,6 +47,7 @@ export function resolveOptions(o: ReceiverOptions): ResolvedOptions {
     throw new RangeError('options.expectedDevice must be 20 bytes');
   }
   if (o.ledger != null && typeof o.ledger.append !== 'function') throw new TypeError('options.ledger must have append()');
+  if (o.maxDevices !== undefined) aint(o.maxDevices, 'options.maxDevices', 1, 1 << 20);
   return {
     identity: o.identity,
     expectedDevice: o.expectedDevice,
@@ -95,7 +96,7 @@ export class ReceiverCore {
   async load(): Promise<void> {
     const now = this.opts.clock.now();
     for (const dev of await this.store.devices()) {
-      for (const payload of await this.store.registrations(dev)) {
+      for (const payload of await this.store.registrations(dev, true)) {
         const v = this.registry.check(payload, null);
         if (v.ok) this.registry.apply(v);
         else this.opts.logger.warn({ dev, reason: v.reason }, 'stored registration no longer verifies; ignored');

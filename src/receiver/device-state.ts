@@ -134,7 +134,7 @@ export async function loadDevice(
   const unbatched: { seq: bigint; digest: Uint8Array }[] = [];
   const fullyStored: CaptureState[] = [];
   for (const seq of await store.captureSeqs(dev)) {
-    const info = await store.capture(dev, seq);
+    const info = await store.capture(dev, seq, true);
     if (info === null) continue;
     const cs = fromInfo(info, now, store.logger, dev);
     if (cs === null) continue;

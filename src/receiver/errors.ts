@@ -38,7 +38,9 @@ export type ReceiverReason =
   /** The block could not be stored (disk error; RETRY_LATER). */
   | 'STORE_IO'
   /** A block of a capture whose complete block set failed BLOCK_LAYOUT or CAPTURE_HASH. */
-  | 'CAPTURE_INVALID';
+  | 'CAPTURE_INVALID'
+  /** A registration from a new device when maxDevices devices are registered already. */
+  | 'DEVICE_LIMIT';
 
 /** Every reason the receiver reports for a rejected block or registration. */
 export type RejectReason = DstpReason | RegReason | ReceiverReason;

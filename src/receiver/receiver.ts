@@ -61,6 +61,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       ...(o.trustedManufacturers !== undefined ? { trustedManufacturers: o.trustedManufacturers } : {}),
       ...(o.expectedDevice !== undefined ? { expectedDevice: o.expectedDevice } : {}),
       allowLateJoin: o.allowLateJoin === true,
+      ...(o.maxDevices !== undefined ? { maxDevices: o.maxDevices } : {}),
     });
     const emit = ((event: keyof ReceiverEvents, ...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args)) as ConstructorParameters<typeof ReceiverCore>[3];
     const core = new ReceiverCore(this.resolved, store, registry, emit);

@@ -50,6 +50,8 @@ export interface KeyRegistryOptions {
   readonly expectedDevice?: Uint8Array;
   /** Accept a device's first registration with a non-zero prevKeyId (receiver joined late). Default false. */
   readonly allowLateJoin?: boolean;
+  /** Most devices registered (default 64): bounds what self-certified devices can make the receiver store. */
+  readonly maxDevices?: number;
 }
 
 /** The registered devices and their key cycles. */
@@ -99,6 +101,7 @@ export class KeyRegistry {
       throw e;
     }
     const dev = this.devices.get(toHex(deviceAddr));
+    if (dev === undefined && this.devices.size >= (this.opts.maxDevices ?? 64)) return bad('DEVICE_LIMIT', 'too many devices registered');
     if (dev !== undefined && (dev.suite !== msg.suite || !equalBytes(dev.devicePublicKey, msg.devicePublicKey))) {
       return bad('REG_DEVICE_MISMATCH', 'device key differs from the one registered before');
     }

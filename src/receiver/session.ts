@@ -147,7 +147,10 @@ export class ReceiverSession {
     try {
       await this.send({ type: 'ack', dest: identity.id, seq: o.seq, index: o.index, status: o.status, reason: o.reason, signature });
     } finally {
-      if (o.after) await o.after();
+      // completion failures leave the capture fully stored; start() finishes it after a restart
+      if (o.after) {
+        await o.after().catch((e: unknown) => core.opts.logger.error({ seq: o.seq.toString(), err: (e as Error).message }, 'capture completion failed'));
+      }
     }
   }
 }

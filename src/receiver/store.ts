@@ -86,10 +86,10 @@ export class ReceiverStore {
     await writeFileAtomic(join(dir, `${String(order).padStart(6, '0')}-${keyIdHex}.reg`), payload);
   }
 
-  /** The device's registration payloads in order. */
-  async registrations(dev: string): Promise<Uint8Array[]> {
+  /** The device's registration payloads in order (`clean`: first remove leftover temp files; only when no writer runs). */
+  async registrations(dev: string, clean = false): Promise<Uint8Array[]> {
     const dir = join(this.deviceDir(dev), 'regs');
-    await cleanupTempFiles(dir);
+    if (clean) await cleanupTempFiles(dir);
     const out: Uint8Array[] = [];
     for (const name of await listDir(dir)) {
       if (!REG_RE.test(name)) continue;
@@ -161,13 +161,13 @@ export class ReceiverStore {
   }
 
   /**
-   * What is stored for one capture (null when it has no header file). Removes
-   * leftover temp files of interrupted writes.
+   * What is stored for one capture (null when it has no header file). With `clean`,
+   * first removes leftover temp files of interrupted writes (only when no writer runs).
    * @throws SealcamError RECEIVER_STORE on a damaged header or marker file.
    */
-  async capture(dev: string, seq: bigint): Promise<StoredCaptureInfo | null> {
+  async capture(dev: string, seq: bigint, clean = false): Promise<StoredCaptureInfo | null> {
     const dir = this.captureDir(dev, seq);
-    await cleanupTempFiles(dir);
+    if (clean) await cleanupTempFiles(dir);
     const hb = await readOptional(join(dir, 'header.bin'));
     if (hb === null) return null;
     const { header, signature } = decodeHeaderFile(hb, join(dir, 'header.bin'));

@@ -24,6 +24,8 @@ export interface ReceiverOptions {
   readonly expectedDevice?: Uint8Array;
   /** Accept a device's first registration whose prevKeyId is not zeros (default false, SCHEME.md §7). */
   readonly allowLateJoin?: boolean;
+  /** Most devices that may register (default 64; further ones get DEVICE_LIMIT). */
+  readonly maxDevices?: number;
   /** SaveHash batch size ω (default 16). */
   readonly batchSize?: number;
   /** Where signed save-hash records are appended (e.g. a src/ledger `Ledger`); none by default. */

@@ -195,6 +195,29 @@ test('registration rejections: wrong prevKeyId chain, untrusted manufacturer, ba
   }
 });
 
+test('registration bound: a new device beyond maxDevices gets DEVICE_LIMIT; options are checked', async () => {
+  const [A, B] = await devices;
+  const { receiver, dir } = await startReceiver({ maxDevices: 1 });
+  try {
+    const a = await connect(receiver, A!);
+    assert.equal((await a.side.register(A!.registration(0)))?.type, 'reg-ack');
+    const b = await connect(receiver, B!);
+    const r = await b.side.register(B!.registration(0));
+    assert.equal(r?.type === 'error' ? r.code : r?.type, 'DEVICE_LIMIT');
+    assert.equal((await a.side.register(A!.registration(1)))?.type, 'reg-ack', 'known devices still register cycles');
+    assert.deepEqual(receiver.stats().rejections, { DEVICE_LIMIT: 1 });
+  } finally {
+    await receiver.stop();
+    await cleanup(dir);
+  }
+  const { Receiver } = await import('../../src/receiver/receiver.js');
+  const identity = (await import('./harness.js')).ownerIdentity();
+  assert.throws(() => new Receiver({ identity, store: dir, maxDevices: 0 }), RangeError);
+  assert.throws(() => new Receiver({ identity, store: dir, batchSize: 0 }), RangeError);
+  assert.throws(() => new Receiver({ identity, store: dir, expectedDevice: new Uint8Array(3) }), RangeError);
+  assert.throws(() => new Receiver({ identity: {} as never, store: dir }), TypeError);
+});
+
 test('protocol violations: malformed frames, a wrong first message and a missing HELLO end the session with ERROR', async () => {
   const [A] = await devices;
   const { receiver, dir, clock } = await startReceiver({ helloTimeoutMs: 5000 });
