@@ -15,4 +15,7 @@ export * as ledger from './ledger/index.js';
 export * as protocol from './protocol/index.js';
 export * as capture from './capture/index.js';
 export * as keystore from './keystore/index.js';
+export * as transport from './transport/index.js';
+export * as outbox from './outbox/index.js';
+export * as ble from './transport/ble/index.js';
 export { SealcamError, isSealcamError } from './platform/errors.js';
