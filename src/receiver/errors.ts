@@ -16,8 +16,6 @@ export type ReceiverErrorCode =
   | 'RECEIVER_STORE'
   /** The store directory is locked by another receiver process. */
   | 'RECEIVER_STORE_LOCKED'
-  /** HELLO exchange failed (timeout, wrong role, pinned device mismatch). */
-  | 'RECEIVER_HELLO'
   /** The receiver was used after stop(). */
   | 'RECEIVER_STOPPED';
 

@@ -24,3 +24,4 @@ export * from './savehash-json.js';
 export * from './savehash-state.js';
 export { batchLeafHash, batchNodeHash, MAX_BATCH_SIZE, type ProofStep as SaveHashProofStep } from './savehash-merkle.js';
 export { runConnectLoop, type ConnectLoopOptions } from './connect-loop.js';
+export { lockStore, type StoreLock } from './store-lock.js';

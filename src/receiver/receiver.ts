@@ -36,6 +36,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly sessions = new Map<Connection, Promise<SessionResult>>();
   private sweepTimer: TimerHandle | null = null;
   private stopped = false;
+  private ownsStore = false;
   private readonly resolved: ResolvedOptions;
 
   /**
@@ -50,13 +51,15 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   /**
    * Opens the store, restores registrations, captures, chain and SaveHash state
    * (finishing what a crash interrupted) and starts the eviction sweep.
-   * @throws SealcamError RECEIVER_STORE on an unusable store; RECEIVER_STOPPED after stop().
+   * @throws SealcamError RECEIVER_STORE on an unusable store, RECEIVER_STORE_LOCKED when another
+   *   receiver uses it; RECEIVER_STOPPED after stop().
    */
   async start(): Promise<void> {
     if (this.stopped) throw receiverError('RECEIVER_STOPPED', 'receiver was stopped');
     if (this.core !== null) return;
     const o = this.options;
-    const store = typeof o.store === 'string' ? await ReceiverStore.open(o.store, { logger: this.resolved.logger }) : o.store;
+    const owned = typeof o.store === 'string';
+    const store = typeof o.store === 'string' ? await ReceiverStore.open(o.store, { logger: this.resolved.logger, lock: true }) : o.store;
     const registry = new KeyRegistry({
       ...(o.trustedManufacturers !== undefined ? { trustedManufacturers: o.trustedManufacturers } : {}),
       ...(o.expectedDevice !== undefined ? { expectedDevice: o.expectedDevice } : {}),
@@ -65,7 +68,13 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     });
     const emit = ((event: keyof ReceiverEvents, ...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args)) as ConstructorParameters<typeof ReceiverCore>[3];
     const core = new ReceiverCore(this.resolved, store, registry, emit);
-    await core.load();
+    try {
+      await core.load();
+    } catch (e) {
+      if (owned) await store.close();
+      throw e;
+    }
+    this.ownsStore = owned;
     this.core = core;
     this.armSweep();
   }
@@ -149,5 +158,6 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     await Promise.allSettled(open.map(([conn]) => conn.close()));
     await Promise.allSettled(open.map(([, p]) => p));
     if (this.core !== null) await this.core.exclusive(() => this.core!.idle()).catch(() => undefined);
+    if (this.core !== null && this.ownsStore) await this.core.store.close();
   }
 }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { cleanupTempFiles, writeFileAtomic } from '../platform/atomic-file.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { receiverError } from './errors.js';
+import { lockStore, type StoreLock } from './store-lock.js';
 import { DirMaker, listDir, readJsonOptional, readOptional, writeJsonAtomic } from './fs-util.js';
 import {
   blockName, decodeBlockFile, decodeHeaderFile, encodeBlockFile, encodeHeaderFile, parseBlockName, parseSeqName, seqName,
@@ -46,13 +47,16 @@ export class ReceiverStore {
   /** @internal */
   readonly dirs = new DirMaker();
 
+  private lock: StoreLock | null = null;
+
   private constructor(readonly dir: string, readonly logger: Logger) {}
 
   /**
-   * Opens (creating) a store directory.
-   * @throws SealcamError RECEIVER_STORE when it cannot be created.
+   * Opens (creating) a store directory; with `lock`, takes its single-writer lock
+   * (a receiver does; readers such as exportBundles do not).
+   * @throws SealcamError RECEIVER_STORE when it cannot be created; RECEIVER_STORE_LOCKED when another process writes it.
    */
-  static async open(dir: string, opts: { logger?: Logger } = {}): Promise<ReceiverStore> {
+  static async open(dir: string, opts: { logger?: Logger; lock?: boolean } = {}): Promise<ReceiverStore> {
     if (typeof dir !== 'string' || dir === '') throw new TypeError('dir must be a non-empty string');
     const s = new ReceiverStore(dir, opts.logger ?? silentLogger);
     try {
@@ -60,7 +64,14 @@ export class ReceiverStore {
     } catch (e) {
       throw receiverError('RECEIVER_STORE', `cannot create store ${dir}: ${(e as Error).message}`, e);
     }
+    if (opts.lock === true) s.lock = await lockStore(dir);
     return s;
+  }
+
+  /** Releases the lock (if taken). Idempotent. */
+  async close(): Promise<void> {
+    await this.lock?.release();
+    this.lock = null;
   }
 
   /** Directory of a device. */

@@ -52,6 +52,23 @@ test('key file: created 0600 and never overwritten; unsafe modes and malformed f
   }
 });
 
+test('one receiver per store: a second one is refused while the first runs, a stale lock is taken over', async () => {
+  const first = await startReceiver();
+  try {
+    const { Receiver } = await import('../../src/receiver/receiver.js');
+    const second = new Receiver({ identity: first.identity, store: first.dir, sweepIntervalMs: 0 });
+    await assert.rejects(second.start(), { code: 'RECEIVER_STORE_LOCKED' });
+    await first.receiver.stop();
+    await writeFile(join(first.dir, 'LOCK'), `999999999 ${'ab'.repeat(16)}\n`);
+    const third = await startReceiver({}, first.dir);
+    await third.receiver.stop();
+    await assert.rejects(readFile(join(first.dir, 'LOCK')), { code: 'ENOENT' });
+  } finally {
+    await first.receiver.stop();
+    await cleanup(first.dir);
+  }
+});
+
 const devP = new SimDevice('recovery', { t0: T0, n: 4 }).init();
 
 test('recovery: interrupted completion, lost chain state and lost inclusions are repaired on start', async () => {
