@@ -29,7 +29,7 @@ if (files.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, SEALCAM_TEST: '1' } },
 );
 process.exit(res.status ?? 1);

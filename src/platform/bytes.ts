@@ -72,13 +72,10 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 /** I2OSP: big-endian, exactly `len` bytes. @throws RangeError if x < 0 or x >= 256^len. */
 export function i2osp(x: bigint, len: number): Uint8Array {
   if (x < 0n) throw new RangeError('i2osp: negative integer');
+  const hex = x.toString(16);
+  if (hex.length > len * 2) throw new RangeError(`i2osp: integer too large for ${len} bytes`);
   const out = new Uint8Array(len);
-  let v = x;
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n) throw new RangeError(`i2osp: integer too large for ${len} bytes`);
+  if (x !== 0n) out.set(Buffer.from(hex.length % 2 === 0 ? hex : '0' + hex, 'hex'), len - Math.ceil(hex.length / 2));
   return out;
 }
 

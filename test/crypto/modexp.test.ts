@@ -62,3 +62,19 @@ test('edge cases: exponent 0, base 0/1/m-1, base >= m, huge exponent', () => {
 test('even modulus is refused', () => {
   assert.throws(() => opensslModExp.powSecret(3n, 5n, 1n << 100n), RangeError);
 });
+
+test('I2OSP/OS2IP round-trip at every length boundary and refuse out-of-range values', async () => {
+  const { i2osp } = await import('../../src/platform/bytes.js');
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: (1n << 3072n) - 1n }), fc.integer({ min: 1, max: 400 }), (x, len) => {
+      const fits = x < 1n << BigInt(8 * len);
+      if (!fits) return assert.throws(() => i2osp(x, len), RangeError);
+      const b = i2osp(x, len);
+      assert.equal(b.length, len);
+      assert.equal(os2ip(b), x);
+    }),
+    { numRuns: 300 },
+  );
+  assert.deepEqual(i2osp(0n, 3), new Uint8Array(3));
+  assert.throws(() => i2osp(-1n, 3), RangeError);
+});

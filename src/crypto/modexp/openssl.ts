@@ -19,7 +19,9 @@ const DH_CACHE_MAX = 8;
 const RSA_CACHE_MAX = 512;
 
 const dhCache = new Map<bigint, DiffieHellman>();
-const rsaCache = new Map<string, KeyObject>();
+// Per modulus, then per exponent (bigint Map keys compare by value).
+const rsaCache = new Map<bigint, Map<bigint, KeyObject>>();
+let rsaCached = 0;
 
 function byteLen(x: bigint): number {
   return Math.max(1, Math.ceil(x.toString(16).length / 2));
@@ -39,14 +41,27 @@ function b64u(x: bigint): string {
   return Buffer.from(i2osp(x, byteLen(x))).toString('base64url');
 }
 
+const nB64 = new Map<bigint, string>();
+
 function rsaKeyFor(m: bigint, e: bigint, cache: boolean): KeyObject {
-  const id = cache ? `${m.toString(36)}:${e.toString(36)}` : '';
-  const hit = cache ? rsaCache.get(id) : undefined;
+  let perM = rsaCache.get(m);
+  const hit = cache ? perM?.get(e) : undefined;
   if (hit) return hit;
-  const key = createPublicKey({ key: { kty: 'RSA', n: b64u(m), e: b64u(e) }, format: 'jwk' });
+  let n = nB64.get(m);
+  if (n === undefined) {
+    n = b64u(m);
+    if (nB64.size >= DH_CACHE_MAX) nB64.delete(nB64.keys().next().value!);
+    nB64.set(m, n);
+  }
+  const key = createPublicKey({ key: { kty: 'RSA', n, e: b64u(e) }, format: 'jwk' });
   if (cache) {
-    if (rsaCache.size >= RSA_CACHE_MAX) rsaCache.delete(rsaCache.keys().next().value!);
-    rsaCache.set(id, key);
+    if (rsaCached >= RSA_CACHE_MAX) {
+      rsaCache.clear();
+      rsaCached = 0;
+    }
+    if (!perM) rsaCache.set(m, (perM = new Map()));
+    perM.set(e, key);
+    rsaCached++;
   }
   return key;
 }
@@ -99,4 +114,6 @@ export const opensslModExp: ModExp = {
 export function clearOpensslCaches(): void {
   dhCache.clear();
   rsaCache.clear();
+  nB64.clear();
+  rsaCached = 0;
 }
