@@ -17,12 +17,7 @@ import { KeyManagerError, type KeyManagerEvents } from './key-types.js';
 export type FireFn = <K extends keyof KeyManagerEvents>(ev: K, ...args: KeyManagerEvents[K]) => void;
 
 function clone(st: FsKeyState): FsKeyState {
-  const enc = st.encode();
-  try {
-    return FsKeyState.decode(enc);
-  } finally {
-    wipe(enc);
-  }
+  return st.clone();
 }
 
 /** Active state, next cycle and chain metadata of one device. */

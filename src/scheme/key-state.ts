@@ -189,13 +189,33 @@ export class FsKeyState {
    * @throws TypeError if bytes is not a Uint8Array; SealcamError 'STATE_FORMAT' | 'STATE_VERSION'
    */
   static decode(bytes: Uint8Array, options: KeyStateOptions = {}): FsKeyState {
+    return FsKeyState.#decode(bytes, options, true);
+  }
+
+  /**
+   * An independent copy of this state (same period and secrets), without the
+   * n+1 consistency exponentiations of {@link decode}: the bytes were produced
+   * by this process a moment ago. Used to write the next state durably before
+   * the current one is wiped.
+   */
+  clone(): FsKeyState {
+    const enc = this.encode();
+    try {
+      return FsKeyState.#decode(enc, { backend: this.#be }, false);
+    } finally {
+      wipe(enc);
+    }
+  }
+
+  static #decode(bytes: Uint8Array, options: KeyStateOptions, check: boolean): FsKeyState {
     const f = decodeStateFields(bytes);
     const be = options.backend ?? modexp();
     const { pk } = f;
     const ap = aProductsOf(pk);
-    const bm = periodExponent(pk.seed, pk.T, f.m);
     const S = f.S.map((s) => os2ip(s));
     wipe(...f.S);
+    if (!check) return new FsKeyState({ ...f, S, backend: be }, ap);
+    const bm = periodExponent(pk.seed, pk.T, f.m);
     const one = (x: bigint, e: bigint): boolean => (be.powSecret(x, e, pk.N) * pk.V) % pk.N === 1n;
     const ok = one(os2ip(f.W), bm * ap.all) && S.every((s, i) => one(s, ap.a[i]! * bm));
     if (!ok) {

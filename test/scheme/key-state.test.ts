@@ -114,3 +114,18 @@ test('k = 3072: every period signs and verifies, state round-trips', async () =>
     if (m < 5) state.update();
   }
 });
+
+test('clone() is an independent copy that skips no secret: same encoding, independent evolution', () => {
+  const a = FsKeyState.decode(fresh.encode());
+  const b = a.clone();
+  assert.deepEqual(b.encode(), a.encode());
+  b.update();
+  assert.equal(a.period, 1);
+  assert.equal(b.period, 2);
+  a.update();
+  assert.deepEqual(a.encode(), b.encode());
+  a.destroy();
+  assert.equal(b.period, 2, 'destroying the original leaves the clone usable');
+  assert.ok(b.encode().length > 0);
+  b.destroy();
+});
