@@ -135,6 +135,7 @@ export class ReceiverCore {
 
   /** Marks a verified, reassembled capture complete, batches it and emits 'capture'. */
   async complete(ds: DeviceState, cs: CaptureState, bytes: Uint8Array): Promise<void> {
+    if (cs.phase !== 'pending') return;
     const checks = ['header-signature', 'registered-key', 'blocks', 'layout', 'capture-hash'];
     await this.store.putMarker(ds.addrHex, cs.seq, 'complete', { headerDigest: cs.digestHex, checks, completedAt: this.opts.clock.now().toString() });
     ds.setPhase(cs, 'complete');

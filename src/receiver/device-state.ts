@@ -53,9 +53,9 @@ export class DeviceState {
     return fromHex(this.addrHex);
   }
 
-  /** Captures still waiting for blocks, oldest activity first. */
+  /** Captures still waiting for blocks (not those whose every block is stored), oldest activity first. */
   pending(): CaptureState[] {
-    return [...this.captures.values()].filter((c) => c.phase === 'pending').sort((a, b) => (a.lastSeen < b.lastSeen ? -1 : a.lastSeen > b.lastSeen ? 1 : 0));
+    return [...this.captures.values()].filter((c) => c.phase === 'pending' && c.held.size < c.vh.header.c).sort((a, b) => (a.lastSeen < b.lastSeen ? -1 : a.lastSeen > b.lastSeen ? 1 : 0));
   }
 
   /** Adds a capture to the in-memory index. */

@@ -121,7 +121,7 @@ export class ReceiverSession {
         return;
       }
       case 'block':
-        await core.exclusive(() => this.block(msg));
+        await this.block(msg);
         return;
       case 'error':
         core.opts.logger.warn({ conn: this.conn.id, code: msg.code }, 'device reported an error');
@@ -133,7 +133,8 @@ export class ReceiverSession {
 
   private async block(msg: BlockMessage): Promise<void> {
     const core = this.core;
-    const o = await handleBlock(core, msg);
+    // decide and store under the receiver lock; send outside it (a slow peer must not stall other sessions)
+    const o = await core.exclusive(() => handleBlock(core, msg));
     const status = STATUS_NAME[o.status]!;
     core.count(core.stats.acks, status);
     if (o.reason !== '') {
@@ -149,7 +150,7 @@ export class ReceiverSession {
     } finally {
       // completion failures leave the capture fully stored; start() finishes it after a restart
       if (o.after) {
-        await o.after().catch((e: unknown) => core.opts.logger.error({ seq: o.seq.toString(), err: (e as Error).message }, 'capture completion failed'));
+        await core.exclusive(o.after).catch((e: unknown) => core.opts.logger.error({ seq: o.seq.toString(), err: (e as Error).message }, 'capture completion failed'));
       }
     }
   }

@@ -61,9 +61,9 @@ export function cleanup(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });
 }
 
-/** Waits (yielding to the event loop, up to ~10 s) until `pred()` holds; throws naming `what` otherwise. */
+/** Waits (yielding to the event loop, up to ~30 s) until `pred()` holds; throws naming `what` otherwise. */
 export async function waitFor(pred: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
+  const end = Date.now() + 30_000;
   while (!pred()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));

@@ -125,3 +125,32 @@ test('restart: a reopened store keeps registrations, captures and duplicates', a
     await cleanup(first.dir);
   }
 });
+
+test('two devices in concurrent sessions: every capture of each arrives verified', async () => {
+  const a = await dev;
+  a.prev = new Uint8Array(32);
+  const b = await new SimDevice('happy-b', { t0: T0, n: 4, primeIndex: 2 }).init();
+  const { receiver, events, dir } = await startReceiver();
+  try {
+    const run = async (d: SimDevice, tag: string): Promise<Uint8Array[]> => {
+      const { side } = await connect(receiver, d);
+      assert.equal((await side.register(d.registration(0)))?.type, 'reg-ack');
+      const caps = [1, 2, 3, 4].map((k) => captureBytes(`${tag}${k}`, 1500 + k * 11));
+      for (const [k, c] of caps.entries()) {
+        const acks = await side.capture(d.capture(BigInt(k + 1), c, { blocks: 3 }));
+        assert.ok(acks.every((x) => x.status === AckStatus.STORED), tag);
+      }
+      return caps;
+    };
+    const [ca, cb] = await Promise.all([run(a, 'ca'), run(b, 'cb')]);
+    await waitFor(() => events.capture.length === 8, 'eight captures');
+    const of = (d: SimDevice): Uint8Array[] => events.capture.filter((e) => e.deviceAddr === toHex(d.addr)).map((e) => e.bytes);
+    assert.deepEqual(of(a), ca);
+    assert.deepEqual(of(b), cb);
+    assert.equal(events.gap.length, 0);
+    assert.equal(receiver.devices().length, 2);
+  } finally {
+    await receiver.stop();
+    await cleanup(dir);
+  }
+});
