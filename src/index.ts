@@ -18,4 +18,5 @@ export * as keystore from './keystore/index.js';
 export * as transport from './transport/index.js';
 export * as outbox from './outbox/index.js';
 export * as ble from './transport/ble/index.js';
+export * as receiver from './receiver/index.js';
 export { SealcamError, isSealcamError } from './platform/errors.js';

@@ -29,7 +29,7 @@ const COMMANDS: CommandEntry[] = [
   // TODO-wire: { words: ['bind'], summary: 'bind the device to an owner address', load: () => import('./commands/bind.js') },
   // TODO-wire: { words: ['server', 'verify-store'], summary: 're-verify every block in a storage server directory', load: () => import('./commands/server-verify-store.js') },
   // TODO-wire: { words: ['server'], summary: 'run a storage server', load: () => import('./commands/server.js') },
-  // TODO-wire: { words: ['receive'], summary: "run the owner's receiver (LAN TCP or BLE)", load: () => import('./commands/receive.js') },
+  { words: ['receive'], summary: "run the owner's receiver (LAN TCP or BLE)", load: () => import('./commands/receive.js') },
   { words: ['ledger', 'verify'], summary: 'verify a life-cycle ledger file', load: () => import('./commands/ledger-verify.js') },
 ];
 
