@@ -2,7 +2,7 @@
  * Replace and remove with best-effort erasure (SCHEME.md §3 "overwrite the
  * old state"): the old inode is held open across the atomic rename/unlink and
  * then overwritten with zeros through that handle. Atomicity never depends on
- * the scrub; on flash the scrub is best effort only (docs/SECURITY-KEYSTORE.md).
+ * the scrub; on flash the scrub is best effort only (docs/SECURITY.md ("Key storage and erasure")).
  */
 import { promises as fs, constants as fsc } from 'node:fs';
 import { dirname } from 'node:path';

@@ -3,7 +3,7 @@
  * blob in a dedicated directory (mode 0700, files 0600), each replaced
  * atomically and durably (tmp, fsync, rename, fsync dir), optionally sealed
  * with AES-256-GCM under a key from a systemd credential. See
- * docs/SECURITY-KEYSTORE.md for what erasure on flash can and cannot promise.
+ * docs/SECURITY.md ("Key storage and erasure") for what erasure on flash can and cannot promise.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
