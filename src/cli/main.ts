@@ -20,7 +20,7 @@ const COMMANDS: CommandEntry[] = [
   // TODO-wire: { words: ['keys', 'status'], summary: 'show the key cycles and current period of a state directory', load: () => import('./commands/keys-status.js') },
   // TODO-wire: { words: ['sign'], summary: 'sign image files into capture bundles', load: () => import('./commands/sign.js') },
   { words: ['verify'], summary: 'verify capture bundles or life-cycle records', load: () => import('./commands/verify.js') },
-  // TODO-wire: { words: ['inspect'], summary: 'decode a header, key, signature or bundle and print it', load: () => import('./commands/inspect.js') },
+  { words: ['inspect'], summary: 'decode a header, key, signature or bundle and print it', load: () => import('./commands/inspect.js') },
   { words: ['scheme', 'verify-vectors'], summary: 'check an irn-v1 vector file, one JSON line per case', load: () => import('./commands/scheme-vectors.js') },
   { words: ['dstp', 'verify-vectors'], summary: 'check a dstp-v1 vector file, one JSON line per case', load: () => import('./commands/dstp-vectors.js') },
   // TODO-wire: { words: ['device'], summary: 'run the capture daemon', load: () => import('./commands/device.js') },
@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof SealcamError) {
       console.error(`sealcam ${m.entry.words.join(' ')}: ${e.message}`);
-      return 1;
+      return e.code === 'CLI_USAGE' || e.code.startsWith('CONFIG_') ? 2 : 1;
     }
     throw e;
   }
