@@ -95,9 +95,15 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
   process(c: CaptureInput): Promise<ProcessOutcome> {
     const signed = this.signing.then(() => this.sign(c));
     this.signing = signed.catch(() => {});
-    const stored = this.storing.then(() => signed).then((s) => (s.kind === 'signed' ? this.store(s.capture) : s));
-    this.storing = stored.catch(() => {});
-    return stored;
+    const before = this.storing;
+    // A refusal answers at once; a signed capture is stored after every earlier one (chain order).
+    const outcome = signed.then(async (s) => {
+      if (s.kind !== 'signed') return s;
+      await before;
+      return this.store(s.capture);
+    });
+    this.storing = Promise.all([before, outcome]).catch(() => {});
+    return outcome;
   }
 
   private refuse(reason: Exclude<ProcessOutcome, { kind: 'queued' }>['reason'], detail?: string): ProcessOutcome {
