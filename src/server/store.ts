@@ -55,6 +55,7 @@ export class BlockStore {
   private running: Promise<void> | undefined;
   private closed = false;
   private storedBytes = 0;
+  private commitCount = 0;
 
   private constructor(
     readonly dir: string,
@@ -109,6 +110,11 @@ export class BlockStore {
     return this.storedBytes;
   }
 
+  /** Group commits (journal fsyncs) done since open. */
+  get commits(): number {
+    return this.commitCount;
+  }
+
   /** What is stored under (device, seq, i): headerDigest and blockHash, or undefined. */
   lookup(deviceHex: string, seq: bigint, i: number): { headerDigest: Uint8Array; blockHash: Uint8Array } | undefined {
     const v = this.index.get(blockKey(deviceHex, seq, i));
@@ -161,6 +167,7 @@ export class BlockStore {
         try {
           await this.writeFiles(batch);
           await this.journal.append(batch.map((j) => j.body));
+          this.commitCount += 1;
           for (const j of batch) {
             this.index.set(j.key, j.ids);
             this.files.add(j.hashHex);

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseServerConfig, renderServerSchema, ServerConfigError, serverEnvPaths } from '../../src/server/index.js';
+
+const root = new URL('../../', import.meta.url);
+
+test('firmware-config/server.schema.json is the rendering of the schema source', () => {
+  assert.equal(readFileSync(new URL('firmware-config/server.schema.json', root), 'utf8'), renderServerSchema());
+});
+
+test('the example config is valid and fills defaults', () => {
+  const cfg = parseServerConfig(readFileSync(new URL('firmware-config/server.example.yaml', root), 'utf8'));
+  assert.equal(cfg.id, 'store-a');
+  assert.equal(cfg.mqtt.url, 'mqtt://127.0.0.1:1883');
+  assert.equal(cfg.verify.freshnessMs, 86_400_000);
+  assert.equal(cfg.trustedManufacturers[0]!.suite, 1);
+});
+
+test('minimal config gets every default', () => {
+  const cfg = parseServerConfig('version: 1\nid: s1\n');
+  assert.equal(cfg.dataDir, '/var/lib/sealcam-server');
+  assert.equal(cfg.mqtt.enabled, true);
+  assert.equal(cfg.mqtt.protocolVersion, 4);
+  assert.equal(cfg.store.maxBatch, 256);
+  assert.equal(cfg.limits.maxFrameBytes, 8 * 1024 * 1024);
+  assert.deepEqual(cfg.trustedManufacturers, []);
+});
+
+test('environment overrides by schema path, typed', () => {
+  const cfg = parseServerConfig('version: 1\nid: s1\n', {
+    SEALCAM_SERVER_MQTT__URL: 'mqtt://broker:1884', SEALCAM_SERVER_DATA_DIR: '/srv/x', SEALCAM_SERVER_VERIFY__FRESHNESS_MS: '5000',
+    SEALCAM_SERVER_MQTT__ENABLED: 'false',
+  });
+  assert.equal(cfg.mqtt.url, 'mqtt://broker:1884');
+  assert.equal(cfg.dataDir, '/srv/x');
+  assert.equal(cfg.verify.freshnessMs, 5000);
+  assert.equal(cfg.mqtt.enabled, false);
+  assert.ok(serverEnvPaths().some((p) => p.env === 'SEALCAM_SERVER_STORE__MIN_FREE_BYTES'));
+});
+
+test('a bad file lists every problem', () => {
+  const text = [
+    'version: 2', 'id: "bad id"', 'bogus: 1', 'verify: { freshnessMs: 5 }', 'mqtt: { url: 7, protocolVersion: 3 }',
+    'trustedManufacturers: [{ publicKey: "zz" }]',
+  ].join('\n');
+  try {
+    parseServerConfig(text);
+    assert.fail('accepted');
+  } catch (e) {
+    assert.ok(e instanceof ServerConfigError && e.code === 'CONFIG_INVALID');
+    const all = e.problems.join('\n');
+    for (const p of ['version', 'id', "unknown key 'bogus'", 'verify.freshnessMs', 'mqtt.url', 'mqtt.protocolVersion', 'trustedManufacturers.0.publicKey']) {
+      assert.ok(all.includes(p), `missing problem about ${p} in:\n${all}`);
+    }
+  }
+  assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { url: "http://x" }\n'), /mqtt.url/);
+  assert.throws(() => parseServerConfig('version: [\n'), (e) => e instanceof ServerConfigError);
+  assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { member: m }\n'), /only meaningful/);
+});
