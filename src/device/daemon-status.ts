@@ -23,7 +23,7 @@ export interface DaemonStatus {
     signed: number; queued: number; queuedBytes: number; restamped: number; refusedFull: number;
     refused: Record<string, number>; lost: number; lastSeq: string | null; meanSignMs: number | null;
   };
-  outbox: { records: number; bytes: number; fill: number; full: boolean; fullEpisodes: number; destinations: Record<string, { pending: number; inFlight: number; failures: number }> } | null;
+  outbox: { records: number; bytes: number; fill: number; full: boolean; fullEpisodes: number; oldestSeq?: string | null; destinations: Record<string, { pending: number; inFlight: number; failures: number }> } | null;
   keys: { keyId: string | null; period: number | null; T: number | null; cycleEnd: string | null; nextKeyId: string | null; generating: boolean; unregistered: number } | null;
   chain: { committedSeq: string };
   delivery: { listening: string | null; sessions: SessionInfo[]; counters: DeliveryCounters };
@@ -38,6 +38,8 @@ export interface StatusParts {
   device: { address: Uint8Array; manufacturerAddr: Uint8Array; ownerAddr: Uint8Array; suite: number } | null;
   pipeline: PipelineStats;
   outbox: OutboxStatus | null;
+  /** Oldest capture seq still pending in the outbox (only computed on request; undefined otherwise). */
+  oldestSeq?: bigint | null;
   keys: KeyStatus | null;
   committedSeq: bigint;
   listening: string | null;
@@ -67,6 +69,7 @@ export function buildStatus(p: StatusParts): DaemonStatus {
     outbox: p.outbox && {
       records: p.outbox.records, bytes: p.outbox.bytes, fill: Math.round(p.outbox.fill * 1000) / 1000, full: p.outbox.full || ps.outboxFull,
       fullEpisodes: ps.fullEpisodes, destinations: dests,
+      ...(p.oldestSeq !== undefined ? { oldestSeq: p.oldestSeq === null ? null : p.oldestSeq.toString() } : {}),
     },
     keys: p.keys && {
       keyId: hexOrNull(p.keys.keyId), period: p.keys.period, T: p.keys.T, cycleEnd: p.keys.cycleEnd?.toString() ?? null,

@@ -276,8 +276,8 @@ export class DeviceDaemon {
     if (wasRunning) this.log.info({ captures: this.pipeline?.stats.queued ?? 0 }, 'device daemon stopped');
   }
 
-  /** The status snapshot (docs/DAEMON.md "Status"). */
-  status(): DaemonStatus {
+  /** The status snapshot (docs/DAEMON.md "Status"); `pending` adds the oldest queued seq (costs a scan of the outbox index). */
+  status(opts: { pending?: boolean } = {}): DaemonStatus {
     const id = this.identity;
     const cam = this.camera;
     return buildStatus({
@@ -285,6 +285,7 @@ export class DeviceDaemon {
       device: id && { address: id.address, manufacturerAddr: id.manufacturerAddr, ownerAddr: id.ownerAddr, suite: id.suite },
       pipeline: this.pipeline?.stats ?? newPipelineStats(),
       outbox: this.outbox?.status() ?? null,
+      ...(opts.pending && this.outbox ? { oldestSeq: this.outbox.listPending()[0]?.seq ?? null } : {}),
       keys: this.km?.status() ?? null, committedSeq: this.chain?.committed ?? 0n,
       listening: this.delivery?.url ?? null, sessions: this.delivery?.list() ?? [], counters: this.counters,
       camera: cam && { stats: cam.stats(), health: cam.health() }, lastError: this.lastError,

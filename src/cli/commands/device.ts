@@ -2,6 +2,9 @@
  * `sealcam device --config FILE [--dev] [--stop-timeout MS]`: runs the
  * capture daemon (docs/DAEMON.md). Logs JSON lines (pino) to stdout.
  *
+ * Signals: SIGTERM/SIGINT stop (drain, then exit), SIGUSR2 logs the status
+ * snapshot, SIGHUP is logged and ignored (reload comes later).
+ *
  * Exit codes: 0 clean stop (SIGTERM/SIGINT); 1 runtime failure or a stop
  * that exceeded the hard timeout; 2 invalid configuration or usage (every
  * problem listed on stderr).
@@ -65,9 +68,11 @@ export async function run(argv: string[]): Promise<number> {
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   const onSignal = (sig: NodeJS.Signals): void => stopRequested(sig);
   const onHup = (): void => log.warn('device: SIGHUP (reload) is not implemented yet; configuration unchanged');
+  const onUsr2 = (): void => log.info({ status: daemon.status({ pending: true }) }, 'status');
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onHup);
+  process.on('SIGUSR2', onUsr2);
   try {
     try {
       await daemon.start();
@@ -92,5 +97,6 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.off('SIGHUP', onHup);
+    process.off('SIGUSR2', onUsr2);
   }
 }
