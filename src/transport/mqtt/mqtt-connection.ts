@@ -91,6 +91,8 @@ export class MqttConnection extends BaseConnection {
   private readonly unread: ({ peer: Peer; seq: number; bytes: number } | null)[] = [];
   private heldBytes = 0;
   private unreadOob = 0;
+  private sawInband = false;
+  private heldOob: Frame | undefined;
   private closing = false;
   private ended = false;
   private timer: TimerHandle | undefined;
@@ -125,8 +127,15 @@ export class MqttConnection extends BaseConnection {
     return true;
   }
 
-  /** @internal Delivers an out-of-band frame (retained STATUS); at most two unread at a time. */
+  /**
+   * @internal Delivers an out-of-band frame (retained STATUS): held until the peer's first
+   * in-band frame (so a session still starts with the peer's HELLO); at most two unread at a time.
+   */
   deliverOob(frame: Frame): void {
+    if (!this.sawInband) {
+      this.heldOob = frame;
+      return;
+    }
     if (this.ended || this.unreadOob >= MAX_UNREAD_OOB) return;
     this.unreadOob += 1;
     this.unread.push(null);
@@ -178,6 +187,11 @@ export class MqttConnection extends BaseConnection {
         }
         this.unread.push({ peer, seq, bytes: it.frame.payload.length + 1 });
         this.deliver(it.frame);
+        if (!this.sawInband) {
+          this.sawInband = true;
+          if (this.heldOob !== undefined) this.deliverOob(this.heldOob);
+          this.heldOob = undefined;
+        }
       }
       this.armTimer();
     } catch (e) {
