@@ -1,21 +1,30 @@
 /**
  * Signs one capture with the device key and the key manager (SCHEME.md §6):
- * Algorithm 1 split, block hashes, Merkle root, DSTP header + ECDSA
- * signature (src/dstp signCapture), then all FsSignatures in ONE key-manager
- * step with the key of the capture's own period. The result is encoded as
- * one BLOCK message payload per block (what the outbox stores and the
- * sessions send unchanged).
+ * Algorithm 1 split, block hashes, Merkle root, the DSTP header and its
+ * ECDSA signature, then all FsSignatures in ONE key-manager step with the key
+ * of the capture's own period. The result is encoded as one BLOCK message
+ * payload per block (what the outbox stores and the sessions send unchanged).
+ *
+ * The hot path (docs/DAEMON.md "Performance"): built from the src/dstp
+ * primitives (the same ones dstp signCapture uses; tests verify every block
+ * with src/dstp verifyBlock) so that the whole-capture hash of a large capture
+ * runs on the libuv pool (WebCrypto digest) in parallel with the block hashes
+ * on the main thread, and a one-block capture is hashed once.
  *
  * A capture whose period's key was erased while it waited (it straddled a
  * period boundary) is re-stamped with the current time and signed again: the
  * header's ts then says when it was signed, a few ms after it was taken.
  */
 import type { Suite } from '../crypto/ecdsa.js';
-import { signCapture, type FsSigner, type SignedCapture } from '../dstp/capture.js';
-import type { ContentType, DstpMode } from '../dstp/header.js';
+import { webcrypto } from 'node:crypto';
+import { sha256 } from '../crypto/hash.js';
+import { blockDigest } from '../dstp/digest.js';
+import { encodeHeader, headerDigest, type ContentType, type DstpMode } from '../dstp/header.js';
+import { signHeader } from '../dstp/header-sign.js';
+import { merkleLeaf, merkleProofs } from '../dstp/merkle.js';
 import { splitCapture, type ServerSpace } from '../dstp/split.js';
-import { isSealcamError } from '../platform/errors.js';
-import type { FsPublicKey } from '../scheme/index.js';
+import { isSealcamError, SealcamError } from '../platform/errors.js';
+import { periodOf, type FsPublicKey } from '../scheme/index.js';
 import { encodeMessage } from '../transport/messages.js';
 
 /** The key manager operations used here. */
@@ -37,6 +46,8 @@ export interface SignInput {
 /** The device identity fields used here. */
 export interface SignIdentity {
   readonly suite: Suite;
+  /** DSTP address of the device key (= the key cycles' deviceAddr). */
+  readonly address: Uint8Array;
   readonly secret: Uint8Array;
   readonly manufacturerAddr: Uint8Array;
   readonly ownerAddr: Uint8Array;
@@ -55,20 +66,52 @@ export interface SignedForOutbox {
   readonly restamped: boolean;
 }
 
-const PLACEHOLDER = new Uint8Array(1);
+/** Captures at least this large hash the whole capture on the libuv pool, in parallel. */
+export const PARALLEL_HASH_BYTES = 1 << 20;
 
-/** BLOCK payloads of a signed capture (data are copied into each payload). */
-export function blockPayloads(sc: SignedCapture): Uint8Array[] {
-  return sc.blocks.map((b) => encodeMessage({
-    type: 'block', header: sc.header, headerSignature: sc.headerSignature, index: b.i, off: b.off, len: b.len,
-    proof: b.proof.map((s) => ({ side: s.side, hash: s.hash })), fsSignature: b.fsSignature, data: b.data,
-  }).payload);
+/** H(capture), off the main thread for large captures. */
+function captureHashAsync(bytes: Uint8Array): Promise<Uint8Array> {
+  if (bytes.length < PARALLEL_HASH_BYTES) return Promise.resolve(sha256(bytes));
+  return webcrypto.subtle.digest('SHA-256', bytes).then((d) => new Uint8Array(d));
+}
+
+interface Unsigned {
+  readonly header: Uint8Array;
+  readonly digest: Uint8Array;
+  readonly headerSignature: Uint8Array;
+  readonly m: number;
+  readonly blocks: { i: number; off: bigint; len: number; data: Uint8Array; proof: { side: 'left' | 'right'; hash: Uint8Array }[]; d: Uint8Array }[];
+}
+
+/** Everything but the FsSignatures: split, hashes, Merkle proofs, header, ECDSA, block digests. */
+async function prepare(input: SignInput, ts: bigint, id: SignIdentity, pk: FsPublicKey, servers: (n: number) => readonly ServerSpace[]): Promise<Unsigned> {
+  const m = periodOf(pk, ts);
+  if (m === null) throw new SealcamError('CAPTURE_PERIOD', `ts ${ts} is outside the key cycle`);
+  const split = splitCapture(input.bytes.length, pk.n, servers(pk.n));
+  const whole = split.c > 1 ? captureHashAsync(input.bytes) : null;
+  const parts = split.blocks.map((b) => {
+    const data = input.bytes.subarray(b.off, b.off + b.len);
+    const blockHash = sha256(data);
+    return { i: b.i, off: BigInt(b.off), len: b.len, data, blockHash, leaf: merkleLeaf(b.i, BigInt(b.off), b.len, blockHash) };
+  });
+  const { root, proofs } = merkleProofs(parts.map((b) => b.leaf));
+  const captureHash = whole ? await whole : parts[0]!.blockHash;
+  const header = encodeHeader({
+    mode: input.mode, suite: id.suite, contentType: input.contentType, ts, seq: input.seq, manufacturerAddr: id.manufacturerAddr,
+    deviceAddr: id.address, ownerAddr: id.ownerAddr, keyId: pk.keyId, m, captureLen: BigInt(input.bytes.length), captureHash,
+    c: parts.length, frameRoot: root, prevHeaderDigest: input.prevHeaderDigest,
+  });
+  const digest = headerDigest(header);
+  return {
+    header, digest, m, headerSignature: signHeader(id.suite, id.secret, header, digest),
+    blocks: parts.map((b, k) => ({ i: b.i, off: b.off, len: b.len, data: b.data, proof: proofs[k]!.map((p) => ({ side: p.side, hash: p.hash })), d: blockDigest(digest, b.i, b.blockHash) })),
+  };
 }
 
 /**
  * Signs a capture. `servers` is the Algorithm 1 input (see ServerSpaceBook.spaces).
  * @throws KeyManagerError (KEY_NO_CYCLE, KEY_NOT_STARTED, KEY_TS_FUTURE, or KEY_PERIOD_PASSED
- *   twice in a row); SealcamError CAPTURE_PERIOD; RangeError on a malformed input
+ *   twice in a row); SealcamError CAPTURE_PERIOD; RangeError on a malformed input (e.g. from `servers`)
  */
 export async function signCaptureForOutbox(
   input: SignInput, id: SignIdentity, keys: CaptureKeys, servers: (n: number) => readonly ServerSpace[], now: () => bigint,
@@ -78,24 +121,12 @@ export async function signCaptureForOutbox(
   for (let attempt = 0; ; attempt++) {
     try {
       const { publicKey } = await keys.keyFor(ts);
-      const digests: Uint8Array[] = [];
-      const collector: FsSigner = {
-        publicKey,
-        sign: (_i, _ts, _seq, d) => {
-          digests.push(d);
-          return PLACEHOLDER;
-        },
-      };
-      const split = splitCapture(input.bytes.length, publicKey.n, servers(publicKey.n));
-      const sc = signCapture({
-        capture: input.bytes, ts, seq: input.seq, mode: input.mode, contentType: input.contentType,
-        manufacturerAddr: id.manufacturerAddr, ownerAddr: id.ownerAddr, suite: id.suite, deviceSecret: id.secret,
-        prevHeaderDigest: input.prevHeaderDigest, split, fsKey: collector,
-      });
-      const sigs = await keys.signBlocks(ts, input.seq, digests, 1);
-      const signed: SignedCapture = { ...sc, blocks: sc.blocks.map((b, k) => ({ ...b, fsSignature: sigs[k]! })) };
-      const m = new DataView(sc.header.buffer, sc.header.byteOffset + 116, 4).getUint32(0);
-      return { seq: input.seq, ts, m, keyId: publicKey.keyId, headerDigest: sc.headerDigest, payloads: blockPayloads(signed), restamped };
+      const u = await prepare(input, ts, id, publicKey, servers);
+      const sigs = await keys.signBlocks(ts, input.seq, u.blocks.map((b) => b.d), 1);
+      const payloads = u.blocks.map((b, k) => encodeMessage({
+        type: 'block', header: u.header, headerSignature: u.headerSignature, index: b.i, off: b.off, len: b.len, proof: b.proof, fsSignature: sigs[k]!, data: b.data,
+      }).payload);
+      return { seq: input.seq, ts, m: u.m, keyId: publicKey.keyId, headerDigest: u.digest, payloads, restamped };
     } catch (e) {
       if (attempt === 0 && isSealcamError(e, 'KEY_PERIOD_PASSED', 'SIGN_PERIOD', 'CAPTURE_PERIOD')) {
         const t = now();

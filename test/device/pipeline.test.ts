@@ -38,7 +38,7 @@ describe('CapturePipeline', () => {
   it('queues each capture as n verifiable blocks with strictly increasing seqs and an intact prevHeaderDigest chain', async () => {
     const rig = await makeRig({ n: 3 });
     try {
-      const caps = [0, 1, 2, 3].map((k) => randomBytes(5000 + 17 * k));
+      const caps = [0, 1, 2, 3].map((k) => randomBytes(k === 3 ? (1 << 20) + 4321 : 5000 + 17 * k)); // the last one takes the parallel hash path
       const outcomes: ProcessOutcome[] = await Promise.all(caps.map((c) => rig.pipeline.process(still(c, rig.clock.now()))));
       assert.deepEqual(outcomes.map((o) => (o.kind === 'queued' ? o.seq : o.reason)), [1n, 2n, 3n, 4n]);
       let prev: Uint8Array = new Uint8Array(32);
@@ -49,6 +49,7 @@ describe('CapturePipeline', () => {
         const h = decodeHeader(blocks[0]!.header);
         assert.equal(toHex(h.prevHeaderDigest), toHex(prev), `capture ${k + 1} chains to the previous one`);
         assert.equal(toHex(concat(...blocks.map((b) => b.data))), toHex(caps[k]!), 'blocks reassemble the capture');
+        assert.equal(toHex(h.captureHash), toHex(sha256(caps[k]!)), 'captureHash is H(capture)');
         assert.equal(toHex(h.ownerAddr), '00'.repeat(20));
         assert.equal(toHex(h.manufacturerAddr), toHex(rig.identity.manufacturerAddr));
         prev = headerDigest(blocks[0]!.header);
