@@ -103,6 +103,7 @@ export const serverConfigSchema = {
         chunkBytes: { type: 'integer', minimum: 1024, maximum: 268435456, default: 262144 },
         maxConnections: { type: 'integer', minimum: 1, maximum: 1048576, default: 4096 },
         idleTimeoutMs: { type: 'integer', minimum: 1000, default: 900000 },
+        gapTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000, description: 'a lost frame (sequence gap) closes the session after this long; the device re-sends' },
         caFile: { type: 'string', description: 'PEM CA bundle for mqtts://' },
       },
     },

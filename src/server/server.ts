@@ -69,7 +69,7 @@ function mqttFromConfig(cfg: ServerConfig, clock: Clock, rng: Rng, logger: Logge
   return new MqttTransport({
     url: m.url, clientId: m.clientId ?? serverClientId(cfg.id, m.member), protocolVersion: m.protocolVersion as 4 | 5,
     sessionExpirySec: m.sessionExpirySec, topicPrefix: m.topicPrefix, serverId: cfg.id, chunkBytes: m.chunkBytes,
-    maxFrameBytes: cfg.limits.maxFrameBytes, maxConnections: m.maxConnections, idleTimeoutMs: m.idleTimeoutMs,
+    maxFrameBytes: cfg.limits.maxFrameBytes, maxConnections: m.maxConnections, idleTimeoutMs: m.idleTimeoutMs, gapTimeoutMs: m.gapTimeoutMs,
     ...(m.shareGroup !== undefined ? { shareGroup: m.shareGroup } : {}), ...(m.ordered !== undefined ? { ordered: m.ordered } : {}),
     ...(m.username !== undefined ? { username: m.username } : {}), ...(m.password !== undefined ? { password: m.password } : {}),
     ...(m.caFile !== undefined ? { mqttOptions: { ca: readFileSync(m.caFile) } } : {}),

@@ -80,7 +80,8 @@ export async function deliverAll(o: {
         } else rep.rejected.push(a.reason);
         await pump();
       }
-    } catch {
+    } catch (e) {
+      if (process.env['SEALCAM_DEBUG']) console.log('session broke', Date.now(), (e as Error).message);
       // session broke (server killed, broker restarted): reconnect and resend what is unfinished
     } finally {
       await c.conn.close().catch(() => undefined);

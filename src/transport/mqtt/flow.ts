@@ -80,6 +80,8 @@ export interface Receiver<T> {
   consumed(seq: number): number;
   /** Deadline of the open gap, if any. */
   gapDeadline(): number | undefined;
+  /** Progress towards filling a gap (a chunk arrived): restarts the gap deadline. */
+  touch(now: number): void;
 }
 
 /** Strict in-order receiver with a bounded reorder buffer. */
@@ -127,6 +129,10 @@ export class OrderedReceiver<T> implements Receiver<T> {
   gapDeadline(): number | undefined {
     return this.gapSince === undefined ? undefined : this.gapSince + this.gapTimeoutMs;
   }
+
+  touch(now: number): void {
+    if (this.gapSince !== undefined) this.gapSince = now;
+  }
 }
 
 /**
@@ -162,4 +168,6 @@ export class UnorderedReceiver<T> implements Receiver<T> {
   gapDeadline(): undefined {
     return undefined;
   }
+
+  touch(): void {}
 }

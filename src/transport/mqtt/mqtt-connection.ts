@@ -169,7 +169,10 @@ export class MqttConnection extends BaseConnection {
         if (bytes > this.maxFrameBytes) throw transportError('FRAME_TOO_LARGE', `frame of ${bytes} bytes exceeds ${this.maxFrameBytes}`);
       } else if (env.type === 'chunk') {
         const whole = peer.chunks.add(env, now);
-        if (whole === null) return this.armTimer();
+        if (whole === null) {
+          peer.recv.touch(now);
+          return this.armTimer();
+        }
         item = { frame: whole };
         bytes = whole.payload.length + 1;
       } else {

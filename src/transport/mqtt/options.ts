@@ -25,7 +25,7 @@ export interface MqttTransportOptions extends Omit<MqttLinkOptions, 'clock' | 'r
   windowBytes?: number;
   /** Device side: OPEN_ACK deadline of `connect` (default 10 000 ms). */
   openTimeoutMs?: number;
-  /** A sequence gap open this long closes the session (default 10 000 ms). */
+  /** A sequence gap open this long without progress closes the session (default 5000 ms). */
   gapTimeoutMs?: number;
   /** A chunked frame must complete within this (default 30 000 ms). */
   chunkTimeoutMs?: number;
@@ -109,7 +109,7 @@ export function resolveMqttOptions(o: MqttTransportOptions): ResolvedMqttOptions
     windowFrames: aint(o.windowFrames ?? 256, 'windowFrames', 1, 65536),
     windowBytes: aint(o.windowBytes ?? 4 * 1024 * 1024, 'windowBytes', 1024, 1 << 30),
     openTimeoutMs: aint(o.openTimeoutMs ?? 10_000, 'openTimeoutMs', 1, 3_600_000),
-    gapTimeoutMs: aint(o.gapTimeoutMs ?? 10_000, 'gapTimeoutMs', 1, 3_600_000),
+    gapTimeoutMs: aint(o.gapTimeoutMs ?? 5_000, 'gapTimeoutMs', 1, 3_600_000),
     chunkTimeoutMs: aint(o.chunkTimeoutMs ?? 30_000, 'chunkTimeoutMs', 1, 3_600_000),
     closeTimeoutMs: aint(o.closeTimeoutMs ?? 10_000, 'closeTimeoutMs', 1, 3_600_000),
     maxSendQueueFrames: aint(o.maxSendQueueFrames ?? 1024, 'maxSendQueueFrames', 1, 1 << 20),
