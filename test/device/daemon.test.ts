@@ -71,7 +71,7 @@ describe('DeviceDaemon', () => {
       const good = toHex(ownerIdentity().publicKey);
       const bad = config(stateDir, `receivers: [{ id: owner, publicKey: '${good}' }, { id: phone2, publicKey: '04${'11'.repeat(64)}' }]`);
       const second = new DeviceDaemon({ config: bad, logger: new MemoryLogger(), keygen: await fixtureKeygen(), env: {}, dev: true });
-      await assert.rejects(second.start(), (e: unknown) => isSealcamError(e, 'CONFIG_INVALID') && (e as { problems: string[] }).problems.length === 2);
+      await assert.rejects(second.start(), (e: unknown) => isSealcamError(e, 'CONFIG_INVALID') && (e as unknown as { problems: string[] }).problems.length === 2);
       const third = new DeviceDaemon({ config: config(stateDir), logger: new MemoryLogger(), keygen: await fixtureKeygen(), env: {}, dev: true });
       await third.start();
       assert.equal(third.status().state, 'running');
