@@ -35,7 +35,10 @@ test('device daemon end to end: periods, key rollover, TCP receiver verifies and
     let port: number | null = null;
     rcv.connect(() => port);
     port = await d.port();
-    await d.waitLog((l) => l.msg === 'keys: key cycle switched' && l.from !== null, 'a key cycle rollover', 90_000);
+    // A rollover: captures of a second key cycle reach the receiver (robust even if a slow machine let the
+    // first cycle expire before the next one was ready).
+    await waitFor(() => new Set([...rcv.captures.values()].map((c) => c.keyId)).size >= 2, 'captures of a second key cycle', 90_000);
+    await d.waitLog((l) => l.msg === 'keys: key cycle switched', 'the cycle switch in the log');
     const rolled = d.queued().length;
     await waitFor(() => d.queued().length >= rolled + 3, 'captures after the rollover', 60_000);
     const want = d.queued();
