@@ -7,13 +7,14 @@
  * catch-all, every violation is counted with its reason and answered with
  * ERROR, and a session with too many violations is closed. Never throws.
  */
-import { toHex } from '../platform/bytes.js';
+import { equalBytes, toHex } from '../platform/bytes.js';
 import type { Clock } from '../platform/clock.js';
 import { isSealcamError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { signBlockAck } from '../protocol/block-ack.js';
 import { transportError } from '../transport/errors.js';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, Role, type BlockMessage, type Message } from '../transport/messages.js';
+import { MqttConnection } from '../transport/mqtt/mqtt-connection.js';
 import type { Connection } from '../transport/transport.js';
 import type { ServerReason } from './errors.js';
 import { handleRegistration, type RegistrationDeps } from './registration.js';
@@ -70,25 +71,37 @@ export async function runSession(conn: Connection, c: SessionContext): Promise<v
     await send(conn, errorMessage(reason, message)).catch(() => undefined);
     if (violations >= c.maxViolations) await conn.close(transportError('CONN_RESET', 'too many protocol violations'));
   };
-  try {
-    let hello: Message | null;
-    try {
-      hello = await firstMessage(conn, c.helloTimeoutMs, c.clock);
-    } catch (e) {
-      hello = null;
-      c.stats.reason(isSealcamError(e) ? (e.code as ServerReason) : 'INTERNAL');
-    }
-    if (hello === null || hello.type !== 'hello' || hello.role !== Role.DEVICE) {
-      const reason: ServerReason = hello?.type === 'hello' ? 'BAD_ROLE' : 'HELLO_REQUIRED';
-      if (hello !== null) c.stats.reason(reason);
-      await send(conn, errorMessage(reason, 'a session starts with the device HELLO')).catch(() => undefined);
-      return;
-    }
-    const device = Uint8Array.from(hello.addr);
-    const deviceHex = toHex(device);
+  const greet = async (): Promise<void> => {
     await send(conn, { type: 'hello', protocol: PROTOCOL_VERSION, role: Role.SERVER, addr: c.identity.address, maxFrameBytes: conn.maxFrameBytes, id: c.serverId });
     const st = c.status();
     if (st !== undefined) await send(conn, { type: 'status', payload: st });
+  };
+  // In a shared MQTT group the device is known from its topic and the HELLO may reach
+  // another member; only the member that received the OPEN answers registrations.
+  const group = conn instanceof MqttConnection && conn.group && conn.deviceAddr !== undefined ? conn : undefined;
+  try {
+    let device: Uint8Array;
+    if (group !== undefined) {
+      device = group.deviceAddr!;
+    } else {
+      let hello: Message | null;
+      try {
+        hello = await firstMessage(conn, c.helloTimeoutMs, c.clock);
+      } catch (e) {
+        hello = null;
+        c.stats.reason(isSealcamError(e) ? (e.code as ServerReason) : 'INTERNAL');
+      }
+      if (hello === null || hello.type !== 'hello' || hello.role !== Role.DEVICE) {
+        const reason: ServerReason = hello?.type === 'hello' ? 'BAD_ROLE' : 'HELLO_REQUIRED';
+        if (hello !== null) c.stats.reason(reason);
+        await send(conn, errorMessage(reason, 'a session starts with the device HELLO')).catch(() => undefined);
+        return;
+      }
+      device = Uint8Array.from(hello.addr);
+      await greet();
+    }
+    const deviceHex = toHex(device);
+    const silentRegs = group?.adopted === true;
     const ackBlock = async (msg: BlockMessage, v: BlockVerdict): Promise<void> => {
       c.stats.block(v.status, v.reason);
       const signature = signBlockAck(c.identity.suite, c.identity.secret, {
@@ -130,12 +143,14 @@ export async function runSession(conn: Connection, c: SessionContext): Promise<v
             if (r.fresh) c.stats.registrations += 1;
             else c.stats.registrationsRepeated += 1;
             log.info({ device: deviceHex, keyId: r.keyIdHex, fresh: r.fresh }, 'server: key cycle registered');
-            await send(conn, { type: 'reg-ack', payload: r.ack });
+            if (!silentRegs) await send(conn, { type: 'reg-ack', payload: r.ack });
           } else {
             c.stats.reason(r.reason);
             log.info({ device: deviceHex, reason: r.reason, message: r.message }, 'server: registration refused');
-            await send(conn, errorMessage(r.reason, r.message));
+            if (!silentRegs) await send(conn, errorMessage(r.reason, r.message));
           }
+        } else if (msg.type === 'hello' && group !== undefined && msg.role === Role.DEVICE && equalBytes(msg.addr, device)) {
+          await greet();
         } else if (msg.type === 'error') {
           log.info({ code: msg.code, message: msg.message }, 'server: device reported an error');
         } else {

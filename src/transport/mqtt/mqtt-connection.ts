@@ -7,56 +7,19 @@
  * publish (end-to-end backpressure). Created by MqttTransport, never directly.
  */
 import { aint } from '../../platform/bytes.js';
-import type { Clock, TimerHandle } from '../../platform/clock.js';
-import { isSealcamError } from '../../platform/errors.js';
+import type { TimerHandle } from '../../platform/clock.js';
 import { BaseConnection } from '../base-connection.js';
 import { transportError, type TransportError } from '../errors.js';
 import type { Frame } from '../transport.js';
-import { ChunkAssembler, splitPayload, type ReassemblyBudget } from './chunks.js';
+import { splitPayload } from './chunks.js';
 import { encodeEnvelope, SESSION_BYTES, type Envelope } from './envelope.js';
-import { OrderedReceiver, SendWindow, UnorderedReceiver, type Receiver, type Window } from './flow.js';
-import type { MqttLink } from './link.js';
+import { SendWindow } from './flow.js';
+import type { MqttConnectionInit } from './options.js';
+import { closeErrorOf, SessionPeer } from './peer.js';
 
 const ZERO_SESSION = new Uint8Array(SESSION_BYTES);
 const MAX_PEERS = 16;
 const MAX_UNREAD_OOB = 2;
-
-/** @internal Construction parameters (see MqttTransport for the defaults). */
-export interface MqttConnectionInit {
-  link: MqttLink;
-  local: Uint8Array;
-  remote: string;
-  maxFrameBytes: number;
-  /** The peer's receive window (what we may send). */
-  sendWindow: Window;
-  /** Our receive window (announced to the peer). */
-  recvWindow: Window;
-  chunkBytes: number;
-  topicFor: (kind: number) => string;
-  controlTopic: string;
-  ordered: boolean;
-  gapTimeoutMs: number;
-  chunkTimeoutMs: number;
-  closeTimeoutMs: number;
-  maxSendQueueFrames: number;
-  budget?: ReassemblyBudget;
-  clock: Clock;
-  /** Device side: the storage server this session talks to (STATUS routing). */
-  serverId?: string;
-  /** Server side: the device session every DATA/CHUNK/CLOSE is addressed to (device side: zeros, any member). */
-  dataTo?: Uint8Array;
-}
-
-type Item = { frame: Frame } | { close: true };
-
-interface Peer {
-  readonly id: Uint8Array;
-  readonly recv: Receiver<Item>;
-  readonly chunks: ChunkAssembler;
-  credited: number;
-  uncreditedBytes: number;
-  creditTimer?: TimerHandle;
-}
 
 interface Outgoing {
   readonly frame?: Frame;
@@ -69,26 +32,24 @@ function key(id: Uint8Array): string {
   return Buffer.from(id).toString('hex');
 }
 
-/** Maps a protocol violation to the error the connection closes with. */
-function closeErrorOf(e: unknown): TransportError {
-  if (isSealcamError(e, 'FRAME_TOO_LARGE', 'CONN_RESET', 'CONN_TIMEOUT')) return e as TransportError;
-  const code = isSealcamError(e) ? e.code : 'INTERNAL';
-  return transportError('CONN_RESET', `mqtt session violation ${code}: ${e instanceof Error ? e.message : String(e)}`, e);
-}
-
 /** A session over MQTT. */
 export class MqttConnection extends BaseConnection {
   /** Our 8-byte session id. */
   readonly local: Uint8Array;
   /** Device side: the storage server id. */
   readonly serverId: string | undefined;
+  /** Server side: the device address of the topic. */
+  readonly deviceAddr: Uint8Array | undefined;
+  /** Server side: member of a shared group; `adopted` when another member received the OPEN. */
+  readonly group: boolean;
+  readonly adopted: boolean;
   /** Last time an envelope of this session arrived (clock ms). */
   lastActivity: number;
   private readonly i: MqttConnectionInit;
   private readonly window: SendWindow;
-  private readonly peers = new Map<string, Peer>();
+  private readonly peers = new Map<string, SessionPeer>();
   private readonly out: Outgoing[] = [];
-  private readonly unread: ({ peer: Peer; seq: number; bytes: number } | null)[] = [];
+  private readonly unread: ({ peer: SessionPeer; seq: number; bytes: number } | null)[] = [];
   private heldBytes = 0;
   private unreadOob = 0;
   private sawInband = false;
@@ -104,6 +65,9 @@ export class MqttConnection extends BaseConnection {
     this.i = i;
     this.local = i.local;
     this.serverId = i.serverId;
+    this.deviceAddr = i.deviceAddr;
+    this.group = i.group === true;
+    this.adopted = i.adopted === true;
     this.window = new SendWindow(i.sendWindow);
     this.lastActivity = Number(i.clock.now());
   }
@@ -117,13 +81,8 @@ export class MqttConnection extends BaseConnection {
   addPeer(id: Uint8Array): boolean {
     if (this.peers.has(key(id))) return true;
     if (this.peers.size >= MAX_PEERS) return false;
-    const w = this.i.recvWindow;
-    const recv: Receiver<Item> = this.i.ordered ? new OrderedReceiver<Item>(w, this.i.gapTimeoutMs) : new UnorderedReceiver<Item>();
-    const chunks = new ChunkAssembler({
-      maxPayloadBytes: this.maxFrameBytes - 1, maxBytes: w.bytes + this.maxFrameBytes, timeoutMs: this.i.chunkTimeoutMs,
-      ...(this.i.budget ? { budget: this.i.budget } : {}),
-    });
-    this.peers.set(key(id), { id: Uint8Array.from(id), recv, chunks, credited: 0, uncreditedBytes: 0 });
+    const { ordered, recvWindow, gapTimeoutMs, chunkTimeoutMs, budget } = this.i;
+    this.peers.set(key(id), new SessionPeer(id, { ordered, recvWindow, gapTimeoutMs, chunkTimeoutMs, maxFrameBytes: this.maxFrameBytes, ...(budget ? { budget } : {}) }));
     return true;
   }
 
@@ -159,25 +118,10 @@ export class MqttConnection extends BaseConnection {
         }
         return;
       }
-      if (peer === undefined || (env.type !== 'data' && env.type !== 'chunk' && env.type !== 'close')) return;
-      if (peer.recv.isDuplicate(env.seq)) return;
-      let item: Item;
-      let bytes = 0;
-      if (env.type === 'data') {
-        item = { frame: { kind: env.kind, payload: env.payload } };
-        bytes = env.payload.length + 1;
-        if (bytes > this.maxFrameBytes) throw transportError('FRAME_TOO_LARGE', `frame of ${bytes} bytes exceeds ${this.maxFrameBytes}`);
-      } else if (env.type === 'chunk') {
-        const whole = peer.chunks.add(env, now);
-        if (whole === null) {
-          peer.recv.touch(now);
-          return this.armTimer();
-        }
-        item = { frame: whole };
-        bytes = whole.payload.length + 1;
-      } else {
-        item = { close: true };
-      }
+      if (peer === undefined) return;
+      const got = peer.itemOf(env, now);
+      if (got === null) return this.armTimer();
+      const { item, bytes } = got;
       if (this.heldBytes + bytes > this.i.recvWindow.bytes + this.maxFrameBytes) {
         throw transportError('CONN_RESET', `peer exceeded the receive window (${this.heldBytes + bytes} bytes held)`);
       }
@@ -278,27 +222,20 @@ export class MqttConnection extends BaseConnection {
     }
     this.heldBytes -= u.bytes;
     const p = u.peer;
-    p.recv.consumed(u.seq);
-    p.uncreditedBytes += u.bytes;
-    const w = this.i.recvWindow;
-    if (u.seq - p.credited >= Math.max(1, w.frames >> 2) || p.uncreditedBytes >= w.bytes >> 2) this.sendCredit(p);
+    if (p.took(u.seq, u.bytes)) this.sendCredit(p);
     else p.creditTimer ??= this.i.clock.setTimer(5, () => this.sendCredit(p));
   }
 
-  private sendCredit(p: Peer): void {
-    p.creditTimer?.cancel();
-    p.creditTimer = undefined;
-    const consumed = p.recv.consumed(0);
-    if (this.ended || consumed <= p.credited) return;
-    p.credited = consumed;
-    p.uncreditedBytes = 0;
+  private sendCredit(p: SessionPeer): void {
+    const consumed = p.takeCredit();
+    if (this.ended || consumed === null) return;
     const env = encodeEnvelope({ type: 'credit', from: this.local, to: p.id, seq: 0, consumed });
     this.i.link.publish(this.i.controlTopic, env).catch(() => undefined);
   }
 
   private armTimer(): void {
     let at = Infinity;
-    for (const p of this.peers.values()) at = Math.min(at, p.recv.gapDeadline() ?? Infinity, p.chunks.nextDeadline() ?? Infinity);
+    for (const p of this.peers.values()) at = Math.min(at, p.deadline());
     if (at === this.timerAt) return;
     this.timer?.cancel();
     this.timer = undefined;
@@ -312,12 +249,8 @@ export class MqttConnection extends BaseConnection {
     this.timerAt = Infinity;
     const now = Number(this.i.clock.now());
     for (const p of this.peers.values()) {
-      const gap = p.recv.gapDeadline();
-      if (gap !== undefined && gap <= now) return this.fail(transportError('CONN_RESET', 'MQTT_SEQ_GAP: a frame was lost'), true);
-      const expired = p.chunks.expire(now);
-      if (expired.length > 0 && this.i.ordered) {
-        return this.fail(transportError('CONN_RESET', `MQTT_CHUNK_TIMEOUT: seq ${expired.join(',')} incomplete`), true);
-      }
+      const err = p.expire(now);
+      if (err !== null) return this.fail(err, true);
     }
     this.armTimer();
   }
@@ -345,10 +278,7 @@ export class MqttConnection extends BaseConnection {
     this.ended = true;
     this.closing = true;
     this.timer?.cancel();
-    for (const p of this.peers.values()) {
-      p.creditTimer?.cancel();
-      p.chunks.clear();
-    }
+    for (const p of this.peers.values()) p.dispose();
     this.finish(error);
   }
 }

@@ -4,7 +4,9 @@
  * OPEN (answered with OPEN_ACK). Bounded: at most `maxConnections` sessions
  * (more OPENs are refused), `maxConnectionsPerDevice` per device (the oldest is
  * closed), idle sessions are closed after `idleTimeoutMs`. Frames of an unknown
- * session are answered with CLOSE(MQTT_SESSION_UNKNOWN) so the device re-opens.
+ * session are answered with CLOSE(MQTT_SESSION_UNKNOWN) so the device re-opens;
+ * in a shared group a member instead joins ("adopts") the session another member
+ * opened, announcing itself with an OPEN_ACK, and handles what reaches it.
  * Also publishes the server's retained STATUS.
  */
 import type { TimerHandle } from '../../platform/clock.js';
@@ -65,25 +67,29 @@ export class MqttListener implements Listener {
     const reply = this.t.o.topics.device(dev, 'acks', sid);
     if (env.type === 'open') {
       if (conn !== undefined) return this.ack(reply, conn, env);
-      return this.open(dev, key, reply, env);
+      this.open(dev, key, reply, env);
+      return;
     }
     if (conn === undefined) {
-      if (env.type === 'data' || env.type === 'chunk' || (env.type === 'close' && env.graceful)) {
-        this.t.replyUnknown(reply, env.to, env.from);
-      }
+      if (env.type !== 'data' && env.type !== 'chunk' && !(env.type === 'close' && env.graceful)) return;
+      if (this.t.o.shareGroup === undefined) return this.t.replyUnknown(reply, env.to, env.from);
+      // shared group: another member received the OPEN; join the session for what reaches us
+      const o = this.t.o;
+      const adopted = this.open(dev, key, reply, { type: 'open', from: env.from, to: env.to, seq: 0, maxFrameBytes: o.maxFrameBytes, windowFrames: o.windowFrames, windowBytes: o.windowBytes }, true);
+      adopted?.handle(env);
       return;
     }
     if (env.type === 'open-ack' || (!isZero(env.to) && hex(env.to) !== hex(conn.local))) return;
     conn.handle(env);
   }
 
-  private open(dev: string, key: string, reply: string, env: OpenEnvelope): void {
+  private open(dev: string, key: string, reply: string, env: OpenEnvelope, adopted = false): MqttConnection | undefined {
     const o = this.t.o;
     if (this.sessions.size >= o.maxConnections) {
       o.logger.warn({ device: dev }, 'mqtt: session limit reached, OPEN refused');
       const busy = encodeEnvelope({ type: 'close', from: new Uint8Array(8), to: env.from, seq: 0, graceful: false, code: 'MQTT_BUSY' });
       this.t.link.publish(reply, busy).catch(() => undefined);
-      return;
+      return undefined;
     }
     const list = this.perDevice.get(dev) ?? [];
     while (list.length >= o.maxConnectionsPerDevice) {
@@ -92,6 +98,7 @@ export class MqttListener implements Listener {
     const conn = new MqttConnection({
       ...sessionInit(o, this.t.link, env, o.rng.bytes(8)), remote: `mqtt:${dev}`, ordered: o.ordered,
       topicFor: () => reply, controlTopic: reply, budget: this.t.budget, dataTo: Uint8Array.from(env.from),
+      deviceAddr: Uint8Array.from(Buffer.from(dev, 'hex')), group: o.shareGroup !== undefined, adopted,
     });
     conn.addPeer(env.from);
     this.sessions.set(key, conn);
@@ -111,6 +118,7 @@ export class MqttListener implements Listener {
     } catch (e) {
       o.logger.error({ err: (e as Error).message }, 'mqtt: connection handler threw');
     }
+    return conn;
   }
 
   private ack(reply: string, conn: MqttConnection, env: OpenEnvelope): void {

@@ -8,7 +8,9 @@ import { systemRng, type Rng } from '../../platform/rng.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport.js';
 import { DEFAULT_CHUNK_BYTES, MIN_CHUNK_BYTES } from './chunks.js';
 import { mqttError } from './errors.js';
+import type { ReassemblyBudget } from './chunks.js';
 import type { OpenEnvelope } from './envelope.js';
+import type { Window } from './flow.js';
 import type { MqttLink, MqttLinkOptions } from './link.js';
 import { checkServerId, DEFAULT_TOPIC_PREFIX, deviceHexOf, MqttTopics } from './topics.js';
 
@@ -138,4 +140,36 @@ export function sessionInit(o: ResolvedMqttOptions, link: MqttLink, peer: OpenEn
     sendWindow: peerWindow(peer.windowFrames, peer.windowBytes),
     recvWindow: { frames: o.windowFrames, bytes: o.windowBytes },
   };
+}
+
+/** @internal Construction parameters (see MqttTransport for the defaults). */
+export interface MqttConnectionInit {
+  link: MqttLink;
+  local: Uint8Array;
+  remote: string;
+  maxFrameBytes: number;
+  /** The peer's receive window (what we may send). */
+  sendWindow: Window;
+  /** Our receive window (announced to the peer). */
+  recvWindow: Window;
+  chunkBytes: number;
+  topicFor: (kind: number) => string;
+  controlTopic: string;
+  ordered: boolean;
+  gapTimeoutMs: number;
+  chunkTimeoutMs: number;
+  closeTimeoutMs: number;
+  maxSendQueueFrames: number;
+  budget?: ReassemblyBudget;
+  clock: Clock;
+  /** Device side: the storage server this session talks to (STATUS routing). */
+  serverId?: string;
+  /** Server side: the device session every DATA/CHUNK/CLOSE is addressed to (device side: zeros, any member). */
+  dataTo?: Uint8Array;
+  /** Server side: the device address from the topic (authenticated only by the broker's ACLs). */
+  deviceAddr?: Uint8Array;
+  /** Server side in a shared group: true for a member that joined a session another member opened. */
+  adopted?: boolean;
+  /** Server side: this server is a member of a shared group. */
+  group?: boolean;
 }

@@ -8,8 +8,8 @@
  * - `sealcam/v1/{dev}/acks/{sid}`   server → device: ACK, REG_ACK and everything else
  * - `sealcam/v1/status/{sid}`       server → all: signed STATUS, retained
  *
- * Servers of one group may share `blocks` (`$share/{group}/sealcam/v1/+/blocks/{sid}`);
- * `reg` and `ctl` are never shared, so every member learns every registration. Pure.
+ * Servers of one group share `ctl` and `blocks` (`$share/{group}/sealcam/v1/+/blocks/{sid}`);
+ * `reg` is never shared, so every member learns every registration. Pure.
  */
 import { MessageKind } from '../messages.js';
 import { mqttError } from './errors.js';
@@ -92,14 +92,13 @@ export class MqttTopics {
     return `${this.prefix}/status/${serverId}`;
   }
 
-  /** Subscriptions of a storage server (blocks shared when `group` is set). */
+  /**
+   * Subscriptions of a storage server. In a group (`group` set) `ctl` and `blocks` are
+   * shared (each publish reaches one member), `reg` is not (every member learns every key).
+   */
   serverFilters(serverId: string, group?: string): string[] {
-    const blocks = `${this.prefix}/+/blocks/${serverId}`;
-    return [
-      `${this.prefix}/+/reg/${serverId}`,
-      `${this.prefix}/+/ctl/${serverId}`,
-      group === undefined ? blocks : `$share/${group}/${blocks}`,
-    ];
+    const share = (f: string): string => (group === undefined ? f : `$share/${group}/${f}`);
+    return [`${this.prefix}/+/reg/${serverId}`, share(`${this.prefix}/+/ctl/${serverId}`), share(`${this.prefix}/+/blocks/${serverId}`)];
   }
 
   /** Subscriptions of a device for one server. */

@@ -150,7 +150,8 @@ test('topics: layout, parsing and validation', () => {
   const dev = 'ab'.repeat(20);
   assert.equal(t.device(dev, 'blocks', 's-1'), `acme/sealcam/${dev}/blocks/s-1`);
   assert.deepEqual(t.parse(`acme/sealcam/${dev}/acks/s-1`), { deviceHex: dev, channel: 'acks', serverId: 's-1' });
-  assert.deepEqual(t.serverFilters('s', 'g'), ['acme/sealcam/+/reg/s', 'acme/sealcam/+/ctl/s', '$share/g/acme/sealcam/+/blocks/s']);
+  assert.deepEqual(t.serverFilters('s', 'g'), ['acme/sealcam/+/reg/s', '$share/g/acme/sealcam/+/ctl/s', '$share/g/acme/sealcam/+/blocks/s']);
+  assert.deepEqual(t.serverFilters('s'), ['acme/sealcam/+/reg/s', 'acme/sealcam/+/ctl/s', 'acme/sealcam/+/blocks/s']);
   assert.equal(t.parseStatus('acme/sealcam/status/s-1'), 's-1');
   for (const bad of [`acme/sealcam/${dev}/other/s`, `acme/sealcam/${dev.slice(2)}/acks/s`, `acme/sealcam/${dev}/acks/s/x`, `other/${dev}/acks/s`, `acme/sealcam/${dev}/acks/s+`]) {
     assert.equal(t.parse(bad), null, bad);
