@@ -91,6 +91,7 @@ export const deviceConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: {
+        deviceSuite: { type: 'integer', enum: [1, 2], default: 1, description: 'suite of a NEW device key: 1 = ES256K (secp256k1), 2 = ES256 (P-256)' },
         modulusBits: { type: 'integer', enum: [2048, 3072], default: 3072 },
         blocks: { type: 'integer', minimum: 1, maximum: 256, default: 16, description: 'n: maximum blocks per capture' },
         periods: { type: 'integer', minimum: 2, maximum: 16777216, default: 4096, description: 'T: periods per key cycle' },
