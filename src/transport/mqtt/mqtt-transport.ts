@@ -39,7 +39,7 @@ export class MqttTransport implements Transport<MqttPeerAddress> {
   /** @internal shared by all sessions of this transport. */
   readonly budget: { used: number; max: number };
   private readonly sessions = new Map<string, MqttConnection>();
-  private readonly pendingOpens = new Map<string, (ack: OpenEnvelope) => void>();
+  private readonly pendingOpens = new Map<string, (ack: OpenEnvelope | { refused: string }) => void>();
   private readonly lastStatus = new Map<string, Uint8Array>();
   private readonly unknownReplies = new Map<string, number>();
   private listener: MqttListener | undefined;
@@ -95,6 +95,7 @@ export class MqttTransport implements Transport<MqttPeerAddress> {
       this.pendingOpens.set(key, (ack) => {
         this.pendingOpens.delete(key);
         signal.removeEventListener('abort', abort);
+        if ('refused' in ack) return reject(transportError('CONNECT_FAILED', `server ${sid} refused the session: ${ack.refused}`));
         const conn = new MqttConnection({
           ...sessionInit(this.o, this.link, ack, local), remote: `mqtt:${sid}`, ordered: true,
           topicFor: (kind) => t.device(dev, upChannelOf(kind), sid), controlTopic: t.device(dev, 'ctl', sid),
@@ -158,10 +159,9 @@ export class MqttTransport implements Transport<MqttPeerAddress> {
 
   private onDown(dev: string, sid: string, env: Envelope): void {
     const key = hex(env.to);
-    if (env.type === 'open-ack') {
-      const pending = this.pendingOpens.get(key);
-      if (pending !== undefined) return pending(env);
-    }
+    const pending = this.pendingOpens.get(key);
+    if (pending !== undefined && env.type === 'open-ack') return pending(env);
+    if (pending !== undefined && env.type === 'close' && !env.graceful) return pending({ refused: env.code });
     const conn = this.sessions.get(key);
     if (conn !== undefined) {
       if (env.type === 'open-ack') conn.addPeer(env.from);
