@@ -16,9 +16,9 @@ interface CommandEntry {
 
 const COMMANDS: CommandEntry[] = [
   // TODO-wire: { words: ['demo'], summary: 'run device, broker, two storage servers and a receiver end to end', load: () => import('./commands/demo.js') },
-  // TODO-wire: { words: ['keys', 'new'], summary: 'create a device identity and key cycle in a state directory', load: () => import('./commands/keys-new.js') },
+  { words: ['keys', 'new'], summary: 'create a device identity and key cycle in a state directory', load: () => import('./commands/keys-new.js') },
   // TODO-wire: { words: ['keys', 'status'], summary: 'show the key cycles and current period of a state directory', load: () => import('./commands/keys-status.js') },
-  // TODO-wire: { words: ['sign'], summary: 'sign image files into capture bundles', load: () => import('./commands/sign.js') },
+  { words: ['sign'], summary: 'sign image files into capture bundles', load: () => import('./commands/sign.js') },
   { words: ['verify'], summary: 'verify capture bundles or life-cycle records', load: () => import('./commands/verify.js') },
   { words: ['inspect'], summary: 'decode a header, key, signature or bundle and print it', load: () => import('./commands/inspect.js') },
   { words: ['scheme', 'verify-vectors'], summary: 'check an irn-v1 vector file, one JSON line per case', load: () => import('./commands/scheme-vectors.js') },

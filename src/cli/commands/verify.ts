@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { verifyBundle } from '../../dstp/index.js';
-import { headerDigest } from '../../dstp/header.js';
-import { fromHex } from '../../platform/bytes.js';
+import { decodeHeader, headerDigest } from '../../dstp/header.js';
+import { fromHex, toHex } from '../../platform/bytes.js';
 import { recordFromJson, verifyRecord } from '../../ledger/index.js';
 import { ledgerVerifyFile, formatLedgerReport } from '../../ledger/index.js';
 import { chainFromJson, inclusionFromJson } from '../../receiver/savehash-json.js';
@@ -32,6 +32,8 @@ interface FileVerdict {
   valid: boolean;
   reason: string | null;
   checks: Check[];
+  /** What a valid capture is (device, time, size). */
+  summary?: string;
 }
 
 function verifyBundleJson(file: string, json: Record<string, unknown>, chain: SaveHashChainData | null): FileVerdict {
@@ -60,7 +62,13 @@ function verifyBundleJson(file: string, json: Record<string, unknown>, chain: Sa
     checks.push({ name: 'saveHash inclusion', ok: false, detail: 'SAVEHASH_FORMAT (bundle has no saveHash field)' });
     reason = 'SAVEHASH_FORMAT';
   }
-  return { file, kind: 'bundle', valid: reason === null, reason, checks };
+  let summary: string | undefined;
+  if (v.valid) {
+    const h = decodeHeader(fromHex(String(bundle['header'])));
+    summary = `device ${toHex(h.deviceAddr)}, captured ${new Date(Number(h.ts)).toISOString()} (period ${h.m}), seq ${h.seq}, ` +
+      `${h.captureLen} bytes in ${h.c} block(s), sha256 ${toHex(h.captureHash)}`;
+  }
+  return { file, kind: 'bundle', valid: reason === null, reason, checks, ...(summary ? { summary } : {}) };
 }
 
 function verifyRecordJson(file: string, json: unknown): FileVerdict {
@@ -100,6 +108,7 @@ async function verifyOne(file: string, chain: SaveHashChainData | null): Promise
 
 function printText(v: FileVerdict): void {
   console.log(`${v.valid ? 'VALID  ' : 'INVALID'} ${v.file} (${v.kind})${v.reason ? `: ${v.reason}` : ''}`);
+  if (v.summary) console.log(`  ${v.summary}`);
   for (const c of v.checks) {
     const detail = c.detail ? `  ${c.detail.includes('\n') ? '\n      ' + c.detail.split('\n').join('\n      ') : c.detail}` : '';
     console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${detail}`);
