@@ -15,6 +15,8 @@ export type TransportErrorCode =
   | 'FRAME_TRUNCATED'
   /** A message kind the codec does not know. */
   | 'MSG_UNKNOWN_TYPE'
+  /** A frame kind reserved for BLE-layer messages (0xB0–0xBF, e.g. PREVIEW): decode it with src/transport/ble. */
+  | 'MSG_BLE_LAYER'
   /** A message version this implementation does not speak. */
   | 'MSG_VERSION'
   /** A message body shorter than its fields claim. */

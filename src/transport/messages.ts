@@ -2,7 +2,7 @@
  * Wire messages between device, receivers and storage servers, as
  * {@link Frame}s: `kind` is the {@link MessageKind}, the payload is
  * `u8 version (=1) || body`. Every length is exact; decoders reject unknown
- * kinds (MSG_UNKNOWN_TYPE), versions (MSG_VERSION), short bodies
+ * kinds (MSG_UNKNOWN_TYPE; the BLE-layer kinds 0xB0–0xBF with MSG_BLE_LAYER), versions (MSG_VERSION), short bodies
  * (MSG_TRUNCATED), trailing bytes (MSG_TRAILING), out-of-range values
  * (MSG_RANGE) and bad text (MSG_ENCODING). Signed-block fields are opaque
  * here: their meaning and verification live in dstp/ (SCHEME.md §6–7).
@@ -28,9 +28,23 @@ export const MESSAGE_VERSION = 1;
 /** Session protocol version advertised in HELLO. */
 export const PROTOCOL_VERSION = 1;
 
-/** Frame kinds of the codec's messages (0 is the link keep-alive). */
+/**
+ * Frame kinds of the codec's messages (0 is the link keep-alive). Kinds
+ * 0xB0–0xBF ({@link BLE_LAYER_KINDS}) are reserved for BLE-layer messages that
+ * travel only on BLE sessions and have their own codecs, e.g. PREVIEW = 0xB0
+ * (src/transport/ble/preview.ts); decodeMessage refuses them with
+ * MSG_BLE_LAYER so receivers can route them to the BLE layer.
+ */
 export const MessageKind = { HELLO: 1, BLOCK: 2, ACK: 3, REG: 4, REG_ACK: 5, STATUS: 6, ERROR: 7 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
+
+/** The frame kinds reserved for BLE-layer messages (docs/BLE.md §9): 0xB0..0xBF inclusive. */
+export const BLE_LAYER_KINDS = { min: 0xb0, max: 0xbf } as const;
+
+/** True when `kind` is reserved for a BLE-layer message (decode it with src/transport/ble, not here). */
+export function isBleLayerKind(kind: number): boolean {
+  return kind >= BLE_LAYER_KINDS.min && kind <= BLE_LAYER_KINDS.max;
+}
 
 /** Who speaks in a HELLO. */
 export const Role = { DEVICE: 1, RECEIVER: 2, SERVER: 3 } as const;
@@ -167,11 +181,13 @@ export function encodeMessage(msg: Message): Frame {
 
 /**
  * Decodes a received frame. Byte fields are views into the frame's payload.
- * @throws TransportError MSG_UNKNOWN_TYPE, MSG_VERSION, MSG_TRUNCATED, MSG_TRAILING, MSG_RANGE, MSG_ENCODING.
+ * @throws TransportError MSG_BLE_LAYER (kinds 0xB0–0xBF), MSG_UNKNOWN_TYPE, MSG_VERSION, MSG_TRUNCATED,
+ *   MSG_TRAILING, MSG_RANGE, MSG_ENCODING.
  */
 export function decodeMessage(frame: Frame): Message {
   const r = new WireReader(frame.payload);
   const kind = frame.kind;
+  if (isBleLayerKind(kind)) fail('MSG_BLE_LAYER', `message kind 0x${kind.toString(16)} is a BLE-layer message`);
   if (kind < MessageKind.HELLO || kind > MessageKind.ERROR) fail('MSG_UNKNOWN_TYPE', `unknown message kind ${kind}`);
   const version = r.u8('version');
   if (version !== MESSAGE_VERSION) fail('MSG_VERSION', `message version ${version}, expected ${MESSAGE_VERSION}`);
