@@ -13,8 +13,8 @@ import { fromHex } from '../platform/bytes.js';
 import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { systemRng, type Rng } from '../platform/rng.js';
-import { MqttTransport, serverClientId } from '../transport/mqtt/index.js';
-import { MqttListener } from '../transport/mqtt/mqtt-listener.js';
+import type { MqttTransport } from '../transport/mqtt/mqtt-transport.js';
+import { serverClientId } from '../transport/mqtt/options.js';
 import type { Listener, Transport } from '../transport/transport.js';
 import type { ServerConfig } from './config-schema.js';
 import { DeviceRegistry } from './registry.js';
@@ -64,8 +64,10 @@ function serializer(): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
-function mqttFromConfig(cfg: ServerConfig, clock: Clock, rng: Rng, logger: Logger): MqttTransport {
+/** The MQTT transport of the configuration (mqtt.js is loaded only here). */
+async function mqttFromConfig(cfg: ServerConfig, clock: Clock, rng: Rng, logger: Logger): Promise<MqttTransport> {
   const m = cfg.mqtt;
+  const { MqttTransport } = await import('../transport/mqtt/mqtt-transport.js');
   return new MqttTransport({
     url: m.url, clientId: m.clientId ?? serverClientId(cfg.id, m.member), protocolVersion: m.protocolVersion as 4 | 5,
     sessionExpirySec: m.sessionExpirySec, topicPrefix: m.topicPrefix, serverId: cfg.id, chunkBytes: m.chunkBytes,
@@ -116,7 +118,7 @@ export async function startStorageServer(cfg: ServerConfig, deps: StorageServerD
       },
     };
     const sessions = new Set<Promise<void>>();
-    const transport = deps.transport ?? mqttFromConfig(cfg, clock, rng, logger);
+    const transport = deps.transport ?? (await mqttFromConfig(cfg, clock, rng, logger));
     if (deps.transport === undefined) cleanup.push(() => (transport as MqttTransport).close());
     const listener: Listener = await transport.listen((conn) => {
       const s = runSession(conn, ctx);
@@ -130,7 +132,8 @@ export async function startStorageServer(cfg: ServerConfig, deps: StorageServerD
     const refreshStatus = async (): Promise<void> => {
       space = await store.space();
       status = buildStatus(identity, { now: clock.now(), free: space.free, total: space.total, minFreeBytes: minFree, accepted: store.blockCount, rejected: stats.rejected });
-      if (listener instanceof MqttListener) await listener.publishStatus(status);
+      const publish = (listener as Partial<{ publishStatus(b: Uint8Array): Promise<void> }>).publishStatus;
+      if (typeof publish === 'function') await publish.call(listener, status);
     };
     await refreshStatus().catch((e: Error) => logger.warn({ err: e.message }, 'server: first STATUS not published'));
     let timer: TimerHandle | undefined;
