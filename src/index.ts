@@ -19,4 +19,5 @@ export * as transport from './transport/index.js';
 export * as outbox from './outbox/index.js';
 export * as ble from './transport/ble/index.js';
 export * as receiver from './receiver/index.js';
+export * as server from './server/index.js';
 export { SealcamError, isSealcamError } from './platform/errors.js';

@@ -15,7 +15,7 @@ interface CommandEntry {
 }
 
 const COMMANDS: CommandEntry[] = [
-  // TODO-wire: { words: ['demo'], summary: 'run device, broker, two storage servers and a receiver end to end', load: () => import('./commands/demo.js') },
+  { words: ['demo'], summary: 'run device, broker, two storage servers and a receiver end to end', load: () => import('./commands/demo.js') },
   { words: ['keys', 'new'], summary: 'create a device identity and key cycle in a state directory', load: () => import('./commands/keys-new.js') },
   // TODO-wire: { words: ['keys', 'status'], summary: 'show the key cycles and current period of a state directory', load: () => import('./commands/keys-status.js') },
   { words: ['sign'], summary: 'sign image files into capture bundles', load: () => import('./commands/sign.js') },
@@ -27,8 +27,8 @@ const COMMANDS: CommandEntry[] = [
   { words: ['export'], summary: 'write capture bundles from an outbox or receiver store', load: () => import('./commands/export.js') },
   // TODO-wire: { words: ['provision'], summary: 'create the device key, first key cycle and leave-factory record', load: () => import('./commands/provision.js') },
   // TODO-wire: { words: ['bind'], summary: 'bind the device to an owner address', load: () => import('./commands/bind.js') },
-  // TODO-wire: { words: ['server', 'verify-store'], summary: 're-verify every block in a storage server directory', load: () => import('./commands/server-verify-store.js') },
-  // TODO-wire: { words: ['server'], summary: 'run a storage server', load: () => import('./commands/server.js') },
+  { words: ['server', 'verify-store'], summary: 're-verify every block in a storage server directory', load: () => import('./commands/server-verify-store.js') },
+  { words: ['server'], summary: 'run a storage server', load: () => import('./commands/server.js') },
   { words: ['receive'], summary: "run the owner's receiver (LAN TCP or BLE)", load: () => import('./commands/receive.js') },
   { words: ['ledger', 'verify'], summary: 'verify a life-cycle ledger file', load: () => import('./commands/ledger-verify.js') },
 ];
