@@ -28,6 +28,7 @@ import { newCounters, type SessionDeps } from './delivery-types.js';
 import { configuredDestinations, type Destination } from './destinations.js';
 import { initDeviceState, loadDeviceIdentity, type DeviceIdentity } from './identity.js';
 import { KeyManager } from './key-manager.js';
+import { CaptureRunner } from './lifecycle-camera.js';
 import type { KeygenFn } from './key-types.js';
 import { CapturePipeline } from './pipeline.js';
 import { newPipelineStats } from './pipeline-types.js';
@@ -35,6 +36,7 @@ import { Registrations } from './registrations.js';
 import { ServerSpaceBook } from './server-space.js';
 import { ensureStateDir, STATE_FILES, statePath } from './state-dir.js';
 import { testPrimesKeygen } from './test-keygen.js';
+import { startTransports, type DeviceTransportSeams } from './transport-start.js';
 
 /** Options of {@link DeviceDaemon}. */
 export interface DaemonOptions {
@@ -52,6 +54,8 @@ export interface DaemonOptions {
   readonly camera?: () => Promise<Camera>;
   /** How long stop() waits for captures being signed/stored (ms, default 10 000). */
   readonly drainMs?: number;
+  /** Transport seams (tests: the simulated BLE radio, an injected MQTT transport). */
+  readonly transports?: DeviceTransportSeams;
 }
 
 /** The daemon. Lifecycle: `new` → `start()` → `stop()`; `status()` any time. */
@@ -69,7 +73,7 @@ export class DeviceDaemon {
   private km: KeyManager | null = null;
   private pipeline: CapturePipeline | null = null;
   private delivery: Delivery | null = null;
-  private camera: Camera | null = null;
+  private runner: CaptureRunner | null = null;
   private notify: DaemonNotifier | null = null;
   private lastError: { code: string; message: string; at: bigint } | null = null;
   private commitWaiters: (() => void)[] = [];
@@ -182,16 +186,46 @@ export class DeviceDaemon {
     this.delivery = delivery;
     this.onStop('delivery', () => delivery.stop());
     await delivery.start();
+    // MQTT uplink to the storage servers and the BLE peripheral for the owner's phone (src/device/transport-*.ts)
+    const transports = await startTransports({
+      config: cfg, deviceAddr: id.address, ownerAddr: () => (this.identity ?? id).ownerAddr, attach: (c) => delivery.attach(c),
+      clock: this.clock, rng: this.o.rng ?? systemRng, logger: log, ...(this.o.transports ? { seams: this.o.transports } : {}),
+    });
+    for (const t of transports) this.onStop(t.name, () => t.stop());
 
-    this.notify = new DaemonNotifier(this.o.notifier, this.clock, () => statusLine(this.status()),
-      (ms) => this.camera !== null && !this.camera.isStalled(ms), env);
-    const camera = this.o.camera
-      ? await this.o.camera()
-      : await createCaptureCamera(build.cameraConfig(cfg), build.policyConfig(cfg), { clock: this.clock, logger: log.child({ component: 'camera' }), env });
-    this.camera = camera;
-    await camera.start();
-    const loop = this.captureLoop(camera, pipeline);
-    this.onStop('camera', () => this.stopCapture(camera, pipeline, loop));
+    const runner = new CaptureRunner({
+      pipeline, clock: this.clock, logger: log, drainMs: this.o.drainMs ?? 10_000,
+      onError: (code, message) => (this.lastError = { code, message, at: this.clock.now() }),
+    });
+    this.runner = runner;
+    this.notify = new DaemonNotifier(this.o.notifier, this.clock, () => statusLine(this.status()), (ms) => runner.healthy(ms), env);
+    this.onStop('camera', () => runner.stop());
+    await runner.start(() => this.makeCamera(cfg));
+  }
+
+  private makeCamera(cfg: DeviceConfig): Promise<Camera> {
+    if (this.o.camera) return this.o.camera();
+    const env = this.o.env ?? process.env;
+    return createCaptureCamera(build.cameraConfig(cfg), build.policyConfig(cfg), { clock: this.clock, logger: this.log.child({ component: 'camera' }), env });
+  }
+
+  /**
+   * Restarts the camera with the camera/capture settings of `cfg` (SIGHUP reload, src/device/reload.ts).
+   * @throws Error when not running; CaptureError when the new camera cannot start
+   */
+  async restartCamera(cfg: DeviceConfig): Promise<void> {
+    if (this.state !== 'running' || !this.runner) throw new Error(`daemon is ${this.state}`);
+    await this.runner.restart(() => this.makeCamera(cfg));
+  }
+
+  /** The loaded identity while running (the bind inbox signs with it; never log it), else null. */
+  get deviceIdentity(): DeviceIdentity | null {
+    return this.state === 'running' ? this.identity : null;
+  }
+
+  /** True when captures made progress within `thresholdMs` (watchdog and health file; lifecycle-camera.ts). */
+  healthy(thresholdMs: number): boolean {
+    return this.state === 'running' && this.runner !== null && this.runner.healthy(thresholdMs);
   }
 
   /** Attaches any connected peer (MQTT/BLE adapters, tests) to a delivery session. */
@@ -203,40 +237,6 @@ export class DeviceDaemon {
   /** The TCP listener URL, or null. */
   get url(): string | null {
     return this.delivery?.url ?? null;
-  }
-
-  private async captureLoop(camera: Camera, pipeline: CapturePipeline): Promise<void> {
-    const inflight = new Set<Promise<unknown>>();
-    try {
-      for (;;) {
-        const c = await camera.next();
-        if (!c) break;
-        const p = pipeline.process(c);
-        inflight.add(p);
-        void p.finally(() => inflight.delete(p));
-        if (inflight.size >= 2) await Promise.race(inflight);
-      }
-    } catch (e) {
-      this.lastError = { code: (e as { code?: string }).code ?? 'CAPTURE_LOOP', message: (e as Error).message, at: this.clock.now() };
-      this.log.error({ err: (e as Error).message }, 'device: capture loop failed');
-    }
-    await Promise.all(inflight);
-  }
-
-  private async stopCapture(camera: Camera, pipeline: CapturePipeline, loop: Promise<void>): Promise<void> {
-    await camera.stop();
-    const drainMs = this.o.drainMs ?? 10_000;
-    const timer = this.clock.setTimer(drainMs, () => {
-      this.log.error({ drainMs }, 'device: captures still being stored at the drain deadline; giving up on them');
-      pipeline.stop();
-    });
-    try {
-      await loop;
-      pipeline.stop();
-      await pipeline.drain();
-    } finally {
-      timer.cancel();
-    }
   }
 
   private wakeCommitted(): void {
@@ -279,7 +279,7 @@ export class DeviceDaemon {
   /** The status snapshot (docs/DAEMON.md "Status"); `pending` adds the oldest queued seq (costs a scan of the outbox index). */
   status(opts: { pending?: boolean } = {}): DaemonStatus {
     const id = this.identity;
-    const cam = this.camera;
+    const cam = this.runner?.camera ?? null;
     return buildStatus({
       state: this.state, startedAt: this.startedAt,
       device: id && { address: id.address, manufacturerAddr: id.manufacturerAddr, ownerAddr: id.ownerAddr, suite: id.suite },
