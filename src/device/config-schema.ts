@@ -145,6 +145,10 @@ export const deviceConfigSchema = {
         password: { type: 'string' },
         chunkBytes: { type: 'integer', minimum: 1024, maximum: 268435456, default: 262144, description: 'blocks larger than this are sent as numbered chunks' },
         servers: { type: 'array', items: serverRef, default: [], maxItems: 64 },
+        topicPrefix: { type: 'string', pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$', default: 'sealcam/v1', description: 'topic prefix shared with the storage servers (docs/MQTT.md)' },
+        clientId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', description: 'default sealcam-d-{device address}' },
+        protocolVersion: { type: 'integer', enum: [4, 5], default: 4, description: '4 = MQTT 3.1.1, 5 = MQTT 5 (session expiry)' },
+        caFile: { type: 'string', description: 'PEM CA bundle for mqtts:// brokers' },
       },
     },
     receivers: {
@@ -160,7 +164,11 @@ export const deviceConfigSchema = {
       default: {},
       properties: {
         enabled: { type: 'boolean', default: false },
-        name: { type: 'string', maxLength: 20, default: 'sealcam' },
+        name: { type: 'string', maxLength: 20, default: 'sealcam', description: 'advertised local name' },
+        requireEncryption: { type: 'boolean', default: false, description: 'characteristics need an encrypted (paired) link; not a security boundary (docs/BLE.md §10)' },
+        fullData: { type: 'string', enum: ['idle', 'request'], default: 'idle', description: 'full block data when the link is idle, or only when the phone requests it' },
+        maxSessions: { type: 'integer', minimum: 1, maximum: 16, default: 4, description: 'phone sessions held (attached or suspended)' },
+        resumeTimeoutMs: { type: 'integer', minimum: 1000, maximum: 86400000, default: 120000, description: 'how long a dropped session waits for the phone to resume it' },
       },
     },
   },

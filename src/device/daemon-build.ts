@@ -17,6 +17,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../transport/transport.js';
 import type { ChainHead } from './chain-state.js';
 import type { DeviceConfig } from './config.js';
 import { STATE_FILES, statePath } from './state-dir.js';
+import { transportProblems } from './transport-config.js';
 
 /** Bytes of a BLOCK message besides the data (header, signatures, proof, lengths) — generous. */
 export const BLOCK_OVERHEAD = 4096;
@@ -43,8 +44,7 @@ export function semanticProblems(cfg: DeviceConfig): string[] {
       problems.push(...(e as Error).message.replace(/^CAMERA_CONFIG: /, '').split('; '));
     }
   }
-  if (cfg.mqtt.enabled) problems.push('mqtt.enabled: the MQTT transport is not available in this build of the daemon yet');
-  if (cfg.ble.enabled) problems.push('ble.enabled: the BLE transport is not available in this build of the daemon yet');
+  problems.push(...transportProblems(cfg));
   return problems;
 }
 
