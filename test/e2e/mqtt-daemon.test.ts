@@ -88,7 +88,7 @@ test('daemon over Mosquitto to two storage servers and over TCP to the owner: ve
   // B reports ~2 GiB free (file-system free space minus a minFreeBytes just below it), A all of it.
   const cfgA = cfgOf('store-a', 0);
   const cfgB = cfgOf('store-b', Number(fsFree - 2n ** 31n));
-  let a = await startStorageServer(cfgA, { logger });
+  const a = await startStorageServer(cfgA, { logger });
   let b = await startStorageServer(cfgB, { logger });
   const rcv = await startOwnerReceiver(join(dir, 'receiver'), owner, stateDir);
   const cfgPath = join(dir, 'device.yaml');
