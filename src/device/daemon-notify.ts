@@ -3,7 +3,8 @@
  * sd-notify.ts): READY=1 once started, WATCHDOG=1 only while the daemon makes
  * real progress (the camera delivers frames), STATUS= on changes and
  * periodically, STOPPING=1 on shutdown. With the null notifier (no systemd)
- * every call is a no-op. The next issue (reload, richer watchdog) builds here.
+ * every call is a no-op. While the watchdog is withheld, STATUS= says so
+ * (NO_PROGRESS); progress is judged by the daemon (src/device/lifecycle-camera.ts).
  */
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { nullNotifier, watchdogIntervalMs, type Notifier } from '../platform/sd-notify.js';
@@ -11,10 +12,14 @@ import { nullNotifier, watchdogIntervalMs, type Notifier } from '../platform/sd-
 /** Status line refresh period when no watchdog is configured (ms). */
 export const STATUS_EVERY_MS = 30_000;
 
+/** Appended to STATUS= while the watchdog is withheld (no capture progress). */
+export const NO_PROGRESS = ', NO PROGRESS (camera stalled or captures not stored; watchdog withheld)';
+
 /** Drives a {@link Notifier} for the daemon. */
 export class DaemonNotifier {
   private timer: TimerHandle | null = null;
   private last = '';
+  private progressing = true;
 
   /** Only assigns. `healthy(thresholdMs)` says whether progress was made recently. */
   constructor(
@@ -37,8 +42,9 @@ export class DaemonNotifier {
     const every = wd ?? STATUS_EVERY_MS;
     const tick = (): void => {
       const fields: Record<string, string> = {};
-      if (wd !== null && this.healthy(wd * 2)) fields.WATCHDOG = '1';
-      const l = this.line();
+      this.progressing = wd === null || this.healthy(wd * 2);
+      if (wd !== null && this.progressing) fields.WATCHDOG = '1';
+      const l = this.current();
       if (l !== this.last) fields.STATUS = this.last = l;
       if (Object.keys(fields).length > 0) this.send(fields);
       this.timer = this.clock.setTimer(every, tick);
@@ -48,10 +54,14 @@ export class DaemonNotifier {
 
   /** Sends the status line now if it changed (e.g. the outbox became full). */
   status(): void {
-    const l = this.line();
+    const l = this.current();
     if (l === this.last) return;
     this.last = l;
     this.send({ STATUS: l });
+  }
+
+  private current(): string {
+    return this.line() + (this.progressing ? '' : NO_PROGRESS);
   }
 
   /** STOPPING=1 and no more pings. */
