@@ -24,4 +24,5 @@ export * from './savehash-json.js';
 export * from './savehash-state.js';
 export { batchLeafHash, batchNodeHash, MAX_BATCH_SIZE, type ProofStep as SaveHashProofStep } from './savehash-merkle.js';
 export { runConnectLoop, type ConnectLoopOptions } from './connect-loop.js';
+export { PreviewTracker, MAX_PREVIEW_CAPTURES, type PreviewEvent } from './preview.js';
 export { lockStore, type StoreLock } from './store-lock.js';

@@ -9,9 +9,11 @@ import { signBlockAck } from '../protocol/block-ack.js';
 import { equalBytes, toHex } from '../platform/bytes.js';
 import { isSealcamError } from '../platform/errors.js';
 import type { Connection, Frame } from '../transport/transport.js';
-import { AckStatus, decodeMessage, encodeMessage, PROTOCOL_VERSION, Role, type BlockMessage, type HelloMessage, type Message } from '../transport/messages.js';
+import { AckStatus, decodeMessage, encodeMessage, isBleLayerKind, PROTOCOL_VERSION, Role, type BlockMessage, type HelloMessage, type Message } from '../transport/messages.js';
+import { BLE_PREVIEW_KIND } from '../transport/ble/preview.js';
 import { handleBlock } from './block-handler.js';
 import type { ReceiverCore } from './core.js';
+import { PreviewTracker } from './preview.js';
 import { handleRegistration } from './registration-handler.js';
 
 /** How a session ended. */
@@ -36,9 +38,12 @@ class SessionEnd extends Error {
 export class ReceiverSession {
   private frames = 0;
   private deviceAddr: string | undefined;
+  private readonly previews: PreviewTracker;
 
   /** Only assigns. */
-  constructor(private readonly core: ReceiverCore, private readonly conn: Connection) {}
+  constructor(private readonly core: ReceiverCore, private readonly conn: Connection) {
+    this.previews = new PreviewTracker(core);
+  }
 
   /** Runs the session to its end; never rejects. */
   async run(): Promise<SessionResult> {
@@ -105,6 +110,7 @@ export class ReceiverSession {
   }
 
   private async dispatch(frame: Frame): Promise<void> {
+    if (isBleLayerKind(frame.kind)) return this.bleLayer(frame);
     const msg = await this.decode(frame);
     this.frames++;
     const core = this.core;
@@ -131,6 +137,25 @@ export class ReceiverSession {
     }
   }
 
+  /** BLE-layer frames (0xB0–0xBF): PREVIEW is checked against the stripped blocks (preview.ts); others are ignored. */
+  private async bleLayer(frame: Frame): Promise<void> {
+    this.frames++;
+    const core = this.core;
+    if (frame.kind !== BLE_PREVIEW_KIND) {
+      core.opts.logger.debug({ conn: this.conn.id, kind: frame.kind }, 'ignoring a BLE-layer frame this receiver does not know');
+      return;
+    }
+    let e;
+    try {
+      e = await this.previews.preview(frame);
+    } catch (err) {
+      if (isSealcamError(err)) return this.violation(err.code, err.message.slice(0, 200));
+      throw err;
+    }
+    core.count(core.stats.previews, e === null ? 'UNMATCHED' : (e.reason ?? 'VERIFIED'));
+    if (e !== null) core.emit('preview', e);
+  }
+
   private async block(msg: BlockMessage): Promise<void> {
     const core = this.core;
     // decide and store under the receiver lock; send outside it (a slow peer must not stall other sessions)
@@ -145,6 +170,7 @@ export class ReceiverSession {
     const signature = signBlockAck(identity.suite, identity.secret, {
       signerAddr: identity.addr, deviceAddr: o.deviceAddr, headerDigest: o.headerDigest, index: o.index, status: o.status,
     });
+    if (msg.data.length === 0 && o.reason === 'DATA_REQUIRED') this.previews.stripped(msg); // header verified: wait for its PREVIEW
     try {
       await this.send({ type: 'ack', dest: identity.id, seq: o.seq, index: o.index, status: o.status, reason: o.reason, signature });
     } finally {

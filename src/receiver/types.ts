@@ -10,6 +10,7 @@ import type { BatchInfo, LedgerSink } from './batcher.js';
 import type { ChainEvent } from './chain-tracker.js';
 import type { RejectReason } from './errors.js';
 import type { ReceiverIdentity } from './identity.js';
+import type { PreviewEvent } from './preview.js';
 import type { ReceiverStore } from './store.js';
 
 /** Options of {@link Receiver}. Only `identity` and `store` are required. */
@@ -119,6 +120,8 @@ export interface ReceiverEvents {
   batch: [BatchInfo];
   'ledger-error': [{ readonly deviceAddr: string; readonly k: bigint; readonly error: unknown }];
   session: [{ readonly connection: string; readonly remote: string; readonly event: 'open' | 'close'; readonly deviceAddr?: string; readonly error?: string }];
+  /** BLE: a capture's provenance checked from stripped blocks + PREVIEW, before its data (preview.ts). */
+  preview: [PreviewEvent];
 }
 
 /** Counters (a snapshot from Receiver.stats()). */
@@ -146,6 +149,8 @@ export interface ReceiverStats {
   ledgerErrors: number;
   /** Session protocol violations (decode errors, wrong message order), by code. */
   protocolErrors: Record<string, number>;
+  /** PREVIEW frames (BLE): VERIFIED, UNMATCHED (no stripped blocks seen) or the rejection reason. */
+  previews: Record<string, number>;
 }
 
 /** A fresh zeroed stats object. */
@@ -154,5 +159,6 @@ export function emptyStats(): ReceiverStats {
     connections: 0, activeSessions: 0, registrations: 0, registrationsRepeated: 0, blocksStored: 0, blocksDuplicate: 0,
     acks: {}, rejections: {}, capturesCompleted: 0, capturesInvalid: 0, capturesEvicted: 0, blocksEvicted: 0,
     gaps: 0, gapsResolved: 0, reorders: 0, forks: 0, batches: 0, ledgerAppends: 0, ledgerErrors: 0, protocolErrors: {},
+    previews: {},
   };
 }
