@@ -38,7 +38,7 @@ export function formatDemoReport(f: DemoFacts, cwd = process.cwd()): string {
   const d = f.daemon;
   const rows: [string, string][] = [
     ['device', `${toHex(f.device.address)}  (manufacturer ${short(toHex(f.device.manufacturerAddr))}, owner ${short(toHex(f.device.ownerAddr))})`],
-    ['captures signed', `${d.captures.signed} (seq 1–${d.captures.lastSeq ?? '?'}), 4 blocks max each, mean sign ${d.captures.meanSignMs?.toFixed(1) ?? '?'} ms`],
+    ['captures signed', `${d.captures.signed} (seq 1–${d.captures.lastSeq ?? '?'}), each split into one block per storage server (Algorithm 1)`],
     ['key periods', `${f.periods.join(', ')} of key cycle ${f.keyIds.map(short).join(', ')} (a new block key every period; old ones erased)`],
     ['owner (receiver)', `${f.receiver.capturesCompleted} captures verified and reassembled, ${f.receiver.blocksStored} blocks, ` +
       `${Object.values(f.receiver.rejections).reduce((a, b) => a + b, 0)} rejected, ${f.receiver.batches} SaveHash batch(es)`],
@@ -50,7 +50,8 @@ export function formatDemoReport(f: DemoFacts, cwd = process.cwd()): string {
       `(${s.verifyStore.verified} re-verified); rejections: ${rejected}`]);
   }
   if (f.probe) {
-    rows.push(['tampered block', `seq ${f.probe.seq} block ${f.probe.index}, one data byte flipped → ${f.probe.tampered.status} ${f.probe.tampered.reason}`]);
+    rows.push(['tampered block', `seq ${f.probe.seq} block ${f.probe.index}, one data byte flipped → ${f.probe.tampered.status} ${f.probe.tampered.reason}` +
+      (f.probe.tampered.reason === 'MERKLE_PROOF' ? ' (its hash no longer matches the signed header\'s Merkle root)' : '')]);
     rows.push(['replayed block', `seq ${f.probe.seq} block ${f.probe.index} sent again → ${f.probe.replay.status} (stored once)`]);
   }
   rows.push(['ledger', `${f.ledger.entries} entries (leave factory, bind, SaveHash), chain and signatures ${f.ledger.ok ? 'verified' : 'FAILED'}  → ${rel(f.ledgerPath)}`]);

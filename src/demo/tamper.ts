@@ -41,7 +41,8 @@ async function nextAck(conn: Connection, timeoutMs: number): Promise<AckMessage>
 export async function probeServer(opts: {
   brokerUrl: string; serverId: string; deviceAddr: Uint8Array; stateDir: string; bundlePath: string; index: number;
 }): Promise<ProbeResult> {
-  const b = parseBundle(JSON.parse(await readFile(opts.bundlePath, 'utf8')) as unknown);
+  const { saveHash: _inclusion, ...bundleJson } = JSON.parse(await readFile(opts.bundlePath, 'utf8')) as Record<string, unknown>;
+  const b = parseBundle(bundleJson);
   const blk = b.blocks.find((x) => x.i === opts.index) ?? b.blocks[0]!;
   const h = decodeHeader(b.header);
   const genuine: BlockMessage = {
