@@ -7,7 +7,7 @@ import { abigint, abytes, aint, U64_MAX } from '../platform/bytes.js';
 import { outboxError } from './errors.js';
 import type { Entry } from './index-state.js';
 import type { Loc } from './journal.js';
-import { encodeRecord, MAX_DESTINATIONS, recordKey, RecordType } from './record.js';
+import { encodeRecord, MAX_DESTINATIONS, recordKey, RecordType, type RecordData } from './record.js';
 
 /** One block record to queue. */
 export interface EnqueueItem {
@@ -17,8 +17,13 @@ export interface EnqueueItem {
   index: number;
   /** Destination ids that must each acknowledge it (registered, 1..32, distinct). */
   destinations: readonly string[];
-  /** The opaque signed block record (e.g. an encoded BLOCK message payload); written without a copy: do not modify it until enqueue settles. */
-  data: Uint8Array;
+  /**
+   * The opaque signed block record (e.g. an encoded BLOCK message payload), as
+   * one buffer or as parts stored back to back (e.g. [message prefix, block
+   * bytes]); written with writev without a copy: do not modify them until
+   * enqueue settles. Read back as one contiguous buffer.
+   */
+  data: RecordData;
 }
 
 /** Items checked and encoded, ready to append. */
@@ -47,8 +52,7 @@ export function prepareItems(
     if (typeof it !== 'object' || it === null) throw new TypeError(`${name} must be an object`);
     abigint(it.seq, `${name}.seq`, 0n, U64_MAX);
     aint(it.index, `${name}.index`, 1, 0xffff);
-    abytes(it.data, `${name}.data`);
-    aint(it.data.length, `${name}.data.length`, 0, maxRecordBytes);
+    aint(dataLength(it.data, `${name}.data`), `${name}.data length`, 0, maxRecordBytes);
     if (!Array.isArray(it.destinations)) throw new TypeError(`${name}.destinations must be an array`);
     aint(it.destinations.length, `${name}.destinations.length`, 1, MAX_DESTINATIONS);
     for (const [j, d] of it.destinations.entries()) checkDest(d, `${name}.destinations[${j}]`);
@@ -63,12 +67,22 @@ export function prepareItems(
   return { keys, recs, bytes };
 }
 
+/** Total bytes of `data` (one buffer or an array of parts). @throws TypeError naming `name`. */
+function dataLength(data: unknown, name: string): number {
+  if (data instanceof Uint8Array) return data.length;
+  if (!Array.isArray(data)) throw new TypeError(`${name} must be a Uint8Array or an array of them`);
+  let n = 0;
+  for (const [j, p] of (data as unknown[]).entries()) n += abytes(p, `${name}[${j}]`).length;
+  return n;
+}
+
 /** The index entry of an item written at `loc` as `rec` (from {@link prepareItems}). */
 export function entryFor(it: EnqueueItem, rec: Uint8Array[], loc: Loc): Entry {
   const head = rec[0]!;
+  const dv = new DataView(head.buffer, head.byteOffset);
+  const dataLen = dv.getUint32(4);
   return {
     key: recordKey(it.seq, it.index), seq: it.seq, index: it.index, pending: [...it.destinations], acked: [], corrupt: false,
-    seg: loc.seg, off: loc.off, dataOff: loc.off + head.length, dataLen: it.data.length,
-    dataCrc: new DataView(head.buffer, head.byteOffset).getUint32(8), recBytes: head.length + it.data.length,
+    seg: loc.seg, off: loc.off, dataOff: loc.off + head.length, dataLen, dataCrc: dv.getUint32(8), recBytes: head.length + dataLen,
   };
 }

@@ -24,7 +24,11 @@ export type OutboxErrorCode =
   /** A write or fsync failed; the outbox refuses further writes until reopened. */
   | 'OUTBOX_IO'
   /** A pull was aborted by its AbortSignal. */
-  | 'OUTBOX_ABORTED';
+  | 'OUTBOX_ABORTED'
+  /** Another live process (or another open Outbox of this one) has the directory open for writing. */
+  | 'OUTBOX_LOCKED'
+  /** A write operation on an outbox opened with `Outbox.openReadOnly`. */
+  | 'OUTBOX_READ_ONLY';
 
 /** A SealcamError carrying an {@link OutboxErrorCode}. */
 export type OutboxError = SealcamError<OutboxErrorCode>;

@@ -9,5 +9,6 @@ export type { DestinationStatus } from './delivery.js';
 export type { OutboxOptions, OutboxFullPolicy } from './options.js';
 export { OutboxFullError, isOutboxFull, outboxError, type OutboxError, type OutboxErrorCode, type OutboxFill } from './errors.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
-export { DEST_ID_RE, MAX_DESTINATIONS } from './record.js';
+export { DEST_ID_RE, MAX_DESTINATIONS, type RecordData } from './record.js';
+export { OUTBOX_LOCK_FILE } from './lock.js';
 export { MAX_REGISTERED_DESTINATIONS } from './destinations.js';

@@ -46,15 +46,22 @@ export class Journal {
   private constructor(
     private readonly dir: string,
     private readonly segmentBytes: number,
+    private readonly readOnly: boolean,
   ) {}
 
   /**
    * Opens the segments found by the scan (the last one read-write), creating
-   * the first segment or re-initialising a torn last one as needed.
+   * the first segment or re-initialising a torn last one as needed. With
+   * `readOnly` it only reads (through the scan's handles) and refuses appends.
    * @throws the underlying fs error.
    */
-  static async open(dir: string, scanned: ScannedSegment[], segmentBytes: number): Promise<Journal> {
-    const j = new Journal(dir, segmentBytes);
+  static async open(dir: string, scanned: ScannedSegment[], segmentBytes: number, readOnly = false): Promise<Journal> {
+    const j = new Journal(dir, segmentBytes, readOnly);
+    if (readOnly) {
+      for (const s of scanned) if (s.fh) j.segs.set(s.no, { fh: s.fh, size: s.end });
+      j.head = scanned.at(-1)?.no ?? 0;
+      return j;
+    }
     try {
       for (const [k, s] of scanned.entries()) {
         const last = k === scanned.length - 1;
@@ -104,9 +111,10 @@ export class Journal {
    * `onDurable` runs synchronously at that moment, before any other code, so
    * index updates cannot race with compaction.
    * @throws (rejects) OutboxError OUTBOX_IO (write/fsync failed: the journal is
-   *   then broken until reopened), OUTBOX_CLOSED.
+   *   then broken until reopened), OUTBOX_CLOSED, OUTBOX_READ_ONLY.
    */
   append(records: Uint8Array[][], onDurable?: (locs: Loc[]) => void): Promise<Loc[]> {
+    if (this.readOnly) return Promise.reject(outboxError('OUTBOX_READ_ONLY', 'outbox is open read-only'));
     if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(outboxError('OUTBOX_CLOSED', 'outbox is closed'));
     return new Promise((resolve, reject) => {

@@ -12,50 +12,34 @@
  *   that at least one destination already acknowledged — an unacknowledged
  *   signed block is never dropped;
  * - per-destination pull API with ack deadlines and jittered exponential backoff;
- * - space is reclaimed oldest segment first (compaction.ts).
+ * - space is reclaimed oldest segment first (compaction.ts);
+ * - one writer per directory (lock.ts); `openReadOnly` reads a snapshot
+ *   without the lock and never writes (e.g. `sealcam export`).
  *
  * Throughput ≈ captures in flight / fsync latency: keep several captures'
  * enqueues outstanding (e.g. 8 on an SD card with ~20 ms fsync ≈ 350 captures/s)
  * rather than awaiting each before starting the next. Take records only when
  * the link can send them: the ack deadline runs from `nextForDestination`/`pull`.
- * One process per directory.
  */
 import { EventEmitter } from 'node:events';
-import { promises as fs } from 'node:fs';
 import { abigint, aint, U64_MAX } from '../platform/bytes.js';
-import { cleanupTempFiles } from '../platform/atomic-file.js';
 import { Compactor } from './compaction.js';
 import { DeliveryScheduler, type DestinationStatus } from './delivery.js';
-import { MAX_REGISTERED_DESTINATIONS, readDestinations, writeDestinations } from './destinations.js';
-import { outboxError, type OutboxFill } from './errors.js';
-import { OutboxIndex, type Entry } from './index-state.js';
-import { Journal } from './journal.js';
-import { resolveOptions, type OutboxOptions, type ResolvedOutboxOptions } from './options.js';
+import { MAX_REGISTERED_DESTINATIONS, writeDestinations } from './destinations.js';
+import { outboxError } from './errors.js';
+import type { Entry, OutboxIndex } from './index-state.js';
+import type { Journal } from './journal.js';
+import type { OutboxLock } from './lock.js';
+import type { OutboxOptions, ResolvedOutboxOptions } from './options.js';
+import { openOutboxDir } from './outbox-open.js';
 import { DEST_ID_RE, encodeRecord, recordKey, RecordType } from './record.js';
 import { entryFor, prepareItems, type EnqueueItem } from './enqueue-items.js';
-import { scanSegments, type ScanReport } from './segment-scan.js';
+import type { ScanReport } from './segment-scan.js';
 import { Admission } from './admission.js';
 import { OutboxReader, type OutboxItem, type OutboxRecord, type PendingRecord } from './reader.js';
+import type { OutboxEvents, OutboxStatus } from './outbox-types.js';
 
-/** Snapshot returned by {@link Outbox.status}. */
-export interface OutboxStatus extends OutboxFill {
-  full: boolean;
-  policy: ResolvedOutboxOptions['policy'];
-  diskBytes: number;
-  segments: number;
-  corruptRecords: number;
-  destinations: Record<string, DestinationStatus>;
-  /** What the open-time scan repaired. */
-  recovery: { records: number; truncatedBytes: number; corruptSegments: number[] };
-}
-
-/** Events emitted by the outbox. */
-export interface OutboxEvents {
-  full: [fill: OutboxFill];
-  available: [fill: OutboxFill];
-  dropped: [records: { seq: bigint; index: number }[]];
-  corrupt: [record: { seq: bigint; index: number }];
-}
+export type { OutboxEvents, OutboxStatus } from './outbox-types.js';
 
 /** The durable outbox of one state directory. */
 export class Outbox extends EventEmitter<OutboxEvents> {
@@ -68,11 +52,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private readonly ackWrites = new Map<string, Promise<void>>();
 
   private constructor(
-    private readonly o: ResolvedOutboxOptions,
-    private readonly journal: Journal,
-    private readonly index: OutboxIndex,
-    private readonly registry: Set<string>,
-    private readonly scan: ScanReport,
+    private readonly o: ResolvedOutboxOptions, private readonly journal: Journal, private readonly index: OutboxIndex,
+    private readonly registry: Set<string>, private readonly scan: ScanReport, private readonly lock: OutboxLock | null,
   ) {
     super();
     this.scheduler = new DeliveryScheduler(index, o.clock, o.rng, {
@@ -86,28 +67,37 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   /**
-   * Opens (or creates) the outbox in `options.dir`, replaying its journal.
-   * @throws TypeError/RangeError for bad options; OutboxError OUTBOX_FORMAT; fs errors.
+   * Opens (or creates) the outbox in `options.dir` for writing, replaying its
+   * journal; holds the directory's lock until {@link close}.
+   * @throws TypeError/RangeError for bad options; OutboxError OUTBOX_LOCKED (another
+   *   process, or another open Outbox, writes it), OUTBOX_FORMAT, OUTBOX_IO; fs errors.
    */
   static async open(options: OutboxOptions): Promise<Outbox> {
-    const o = resolveOptions(options);
-    await fs.mkdir(o.dir, { recursive: true, mode: 0o700 });
-    await cleanupTempFiles(o.dir);
-    const index = new OutboxIndex();
-    const scan = await scanSegments(o.dir, o.maxRecordBytes, (r) =>
-      index.replay(r.meta, { seg: r.seg, off: r.off, dataOff: r.dataOff, dataLen: r.dataLen, dataCrc: r.dataCrc, recBytes: r.recBytes }),
-    );
-    index.sortQueues();
-    if (scan.truncatedBytes || scan.corruptSegments.length) o.logger.warn({ ...scan, segments: undefined }, 'outbox recovered from a torn or corrupt journal');
-    const journal = await Journal.open(o.dir, scan.segments, o.segmentBytes);
-    const registry = new Set(await readDestinations(o.dir));
-    const box = new Outbox(o, journal, index, registry, scan);
+    const p = await openOutboxDir(options, false);
+    const box = new Outbox(p.o, p.journal, p.index, p.registry, p.scan, p.lock);
     box.compactor.kick();
     return box;
   }
 
-  private checkOpen(): void {
+  /**
+   * Opens an existing outbox read-only, without its lock (a writer may run): a snapshot of
+   * the records durable at the scan, for listPending, read, records and status. Writes nothing,
+   * not even a torn-tail repair; every write (and pull) rejects with OUTBOX_READ_ONLY.
+   * @throws TypeError/RangeError for bad options; OutboxError OUTBOX_FORMAT; fs errors (ENOENT: no such directory).
+   */
+  static async openReadOnly(options: OutboxOptions): Promise<Outbox> {
+    const p = await openOutboxDir(options, true);
+    return new Outbox(p.o, p.journal, p.index, p.registry, p.scan, p.lock);
+  }
+
+  /** True when opened with {@link openReadOnly}. */
+  get readOnly(): boolean {
+    return this.lock === null;
+  }
+
+  private checkOpen(write = false): void {
     if (this.closed) throw outboxError('OUTBOX_CLOSED', 'outbox is closed');
+    if (write && this.lock === null) throw outboxError('OUTBOX_READ_ONLY', 'outbox is open read-only');
   }
 
   private checkDest(dest: unknown, name = 'dest'): string {
@@ -119,10 +109,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   /**
    * Queues one capture's block records, all or nothing, and resolves once they are durable.
    * @throws (rejects) TypeError/RangeError for malformed items; OutboxFullError OUTBOX_FULL;
-   *   OutboxError OUTBOX_DUPLICATE, OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED, OUTBOX_IO.
+   *   OutboxError OUTBOX_DUPLICATE, OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED, OUTBOX_IO, OUTBOX_READ_ONLY.
    */
   async enqueue(items: readonly EnqueueItem[]): Promise<void> {
-    this.checkOpen();
+    this.checkOpen(true);
     const { keys, recs, bytes } = prepareItems(items, this.o.maxRecordBytes, (d, n) => this.checkDest(d, n),
       (k) => this.index.entries.has(k) || this.admission.isReserved(k));
     const drops = this.admission.admit(items.length, bytes); // throws OutboxFullError
@@ -147,7 +137,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    * @throws (rejects) TypeError/RangeError; OutboxError OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED, OUTBOX_IO.
    */
   async ack(dest: string, seq: bigint, index: number): Promise<boolean> {
-    this.checkOpen();
+    this.checkOpen(true);
     this.checkDest(dest);
     abigint(seq, 'seq', 0n, U64_MAX);
     aint(index, 'index', 1, 0xffff);
@@ -188,7 +178,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    * @throws (rejects) OutboxError OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED.
    */
   async nextForDestination(dest: string): Promise<OutboxItem | undefined> {
-    this.checkOpen();
+    this.checkOpen(true);
     return this.reader.take(this.checkDest(dest));
   }
 
@@ -209,7 +199,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   /** Registers a destination (idempotent). @throws TypeError/RangeError; OutboxError OUTBOX_CLOSED. */
   async addDestination(dest: string): Promise<void> {
-    this.checkOpen();
+    this.checkOpen(true);
     if (typeof dest !== 'string' || !DEST_ID_RE.test(dest)) throw new RangeError(`dest must match ${DEST_ID_RE}`);
     if (this.registry.has(dest)) return;
     if (this.registry.size >= MAX_REGISTERED_DESTINATIONS) throw new RangeError(`at most ${MAX_REGISTERED_DESTINATIONS} destinations`);
@@ -224,7 +214,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    * @throws (rejects) OutboxError OUTBOX_UNKNOWN_DEST, OUTBOX_DEST_IN_USE, OUTBOX_CLOSED, OUTBOX_IO.
    */
   async removeDestination(dest: string, opts: { reassignTo?: readonly string[]; force?: boolean } = {}): Promise<void> {
-    this.checkOpen();
+    this.checkOpen(true);
     this.checkDest(dest);
     const reassign = [...new Set(opts.reassignTo ?? [])].map((d, k) => this.checkDest(d, `reassignTo[${k}]`));
     if (reassign.includes(dest)) throw new RangeError('reassignTo must not contain the removed destination');
@@ -277,7 +267,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   /** Runs compaction until nothing more can be reclaimed. @throws (rejects) OutboxError OUTBOX_IO. */
   async compact(): Promise<void> {
-    this.checkOpen();
+    this.checkOpen(true);
     await this.compactor.run();
   }
 
@@ -297,12 +287,13 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     await this.journal.append([encodeRecord({ type: RecordType.DROP, seq: e.seq, index: e.index })]);
   }
 
-  /** Waits for pending writes and compaction, then closes files; pullers reject with OUTBOX_CLOSED. Idempotent. */
+  /** Waits for pending writes and compaction, closes files and releases the lock; pullers reject with OUTBOX_CLOSED. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.scheduler.close(outboxError('OUTBOX_CLOSED', 'outbox is closed'));
     await this.compactor.idle(true);
     await this.journal.close();
+    await this.lock?.release();
   }
 }

@@ -101,17 +101,39 @@ function encodeMeta(m: JournalMeta): Uint8Array {
   return out;
 }
 
-/** Encodes one journal record (header + meta + data) as the list of buffers to write. */
-export function encodeRecord(meta: JournalMeta, data: Uint8Array = new Uint8Array(0)): Uint8Array[] {
+/** A record's data: one buffer, or several parts written back to back (never copied). */
+export type RecordData = Uint8Array | readonly Uint8Array[];
+
+const NO_DATA: readonly Uint8Array[] = [];
+
+/** The non-empty parts of `data`, in order. */
+export function dataParts(data: RecordData): Uint8Array[] {
+  if (data instanceof Uint8Array) return data.length ? [data] : [];
+  return data.filter((p) => p.length > 0);
+}
+
+/**
+ * Encodes one journal record (header + meta + data) as the list of buffers to
+ * write: the header (with meta), then the data parts themselves (no copy; the
+ * CRC runs over the parts in order, equal to the CRC of their concatenation).
+ */
+export function encodeRecord(meta: JournalMeta, data: RecordData = NO_DATA): Uint8Array[] {
+  const parts = dataParts(data);
+  let len = 0;
+  let crc = 0;
+  for (const p of parts) {
+    len += p.length;
+    crc = crc32(p, crc);
+  }
   const m = encodeMeta(meta);
   const head = new Uint8Array(RECORD_HEADER_BYTES + m.length);
   const dv = new DataView(head.buffer);
   dv.setUint32(0, m.length);
-  dv.setUint32(4, data.length);
-  dv.setUint32(8, data.length ? crc32(data) : 0);
+  dv.setUint32(4, len);
+  dv.setUint32(8, crc);
   head.set(m, RECORD_HEADER_BYTES);
   dv.setUint32(12, crc32(m, crc32(head.subarray(0, 12))));
-  return data.length ? [head, data] : [head];
+  return [head, ...parts];
 }
 
 /** Parsed fixed record header. */

@@ -5,6 +5,8 @@
  * tail (earlier ones were fsynced before rotation), so only its data CRCs are
  * verified here and it is truncated at the first invalid record; earlier
  * segments are walked header by header (data CRCs are checked when read).
+ * A read-only scan repairs nothing: it stops at the first invalid record (a
+ * writer may still be appending there) and skips segments that vanished.
  */
 import { promises as fs, constants as fsc } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -40,6 +42,8 @@ export interface ScannedSegment {
   path: string;
   /** End of the valid prefix (0 when the header itself is missing/torn: re-initialise). */
   end: number;
+  /** Read-only scans keep the segment open (a running writer may delete it meanwhile). */
+  fh?: FileHandle;
 }
 
 /** What the scan found and repaired. */
@@ -97,16 +101,36 @@ export async function listSegments(dir: string): Promise<number[]> {
 /**
  * Scans every segment of `dir` in order, calling `onRecord` for each valid
  * record; truncates a torn tail of the last segment and moves sealed segments
- * with an unreadable header aside (renamed `*.corrupt`).
+ * with an unreadable header aside (renamed `*.corrupt`) — unless `readOnly`,
+ * which only reads (truncatedBytes then counts what a writer would cut).
  * @throws the underlying fs error.
  */
-export async function scanSegments(dir: string, maxRecordBytes: number, onRecord: (r: ScannedRecord) => void): Promise<ScanReport> {
+export async function scanSegments(dir: string, maxRecordBytes: number, onRecord: (r: ScannedRecord) => void, readOnly = false): Promise<ScanReport> {
   const nums = await listSegments(dir);
   const report: ScanReport = { segments: [], records: 0, truncatedBytes: 0, corruptSegments: [] };
+  try {
+    await scanAll(dir, nums, maxRecordBytes, onRecord, readOnly, report);
+  } catch (e) {
+    for (const s of report.segments) await s.fh?.close().catch(() => {});
+    throw e;
+  }
+  return report;
+}
+
+async function scanAll(
+  dir: string, nums: number[], maxRecordBytes: number, onRecord: (r: ScannedRecord) => void, readOnly: boolean, report: ScanReport,
+): Promise<void> {
   for (const [k, no] of nums.entries()) {
     const last = k === nums.length - 1;
     const path = join(dir, segmentName(no));
-    const fh = await fs.open(path, last ? fsc.O_RDWR : fsc.O_RDONLY);
+    let fh: FileHandle;
+    try {
+      fh = await fs.open(path, last && !readOnly ? fsc.O_RDWR : fsc.O_RDONLY);
+    } catch (e) {
+      if (readOnly && (e as NodeJS.ErrnoException).code === 'ENOENT') continue; // compacted away by a running writer
+      throw e;
+    }
+    let keep = false;
     try {
       const size = (await fh.stat()).size;
       const r = new WindowReader(fh, size, last ? FULL_WINDOW : HEADER_WINDOW);
@@ -114,11 +138,12 @@ export async function scanSegments(dir: string, maxRecordBytes: number, onRecord
       if (!head || parseSegmentHeader(head) !== no) {
         if (last) {
           report.truncatedBytes += size;
-          report.segments.push({ no, path, end: 0 });
+          report.segments.push({ no, path, end: 0, ...(readOnly ? { fh } : {}) });
+          keep = readOnly;
         } else {
           report.corruptSegments.push(no);
           await fh.close();
-          await fs.rename(path, `${path}.corrupt`);
+          if (!readOnly) await fs.rename(path, `${path}.corrupt`);
         }
         continue;
       }
@@ -132,17 +157,19 @@ export async function scanSegments(dir: string, maxRecordBytes: number, onRecord
       }
       if (pos < size) {
         if (last) {
-          await fh.truncate(pos);
-          await fh.datasync();
+          if (!readOnly) {
+            await fh.truncate(pos);
+            await fh.datasync();
+          }
           report.truncatedBytes += size - pos;
         } else report.corruptSegments.push(no);
       }
-      report.segments.push({ no, path, end: pos });
+      report.segments.push({ no, path, end: pos, ...(readOnly ? { fh } : {}) });
+      keep = readOnly;
     } finally {
-      await fh.close().catch(() => {});
+      if (!keep) await fh.close().catch(() => {});
     }
   }
-  return report;
 }
 
 async function readOne(r: WindowReader, pos: number, seg: number, verifyData: boolean, maxRecordBytes: number): Promise<ScannedRecord | undefined> {
