@@ -4,15 +4,15 @@
  * the outbox, as `<out>/<deviceAddr>/<seq>.json` (+ the capture bytes as
  * `<seq>.jpg|.mjpeg|.raw`), each verified with src/dstp verifyBundle before it
  * is written. FsPublicKeys come from `<stateDir>/registrations/`. Needs no
- * secret; takes the keystore directory lock so it never races a running
- * daemon (which holds it).
+ * secret and writes nothing in the state directory: the outbox is opened
+ * read-only (no lock, no repair), so it may run next to a running daemon and
+ * exports what was durably queued when it started.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { bundleToJson, verifyBundle } from '../dstp/bundle.js';
 import { decodeHeader } from '../dstp/header.js';
 import { decodeKeyRegistration, keyIdOf } from '../ledger/registration.js';
-import { lockDir } from '../keystore/store-lock.js';
 import { Outbox } from '../outbox/outbox.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 import { toHex } from '../platform/bytes.js';
@@ -60,7 +60,7 @@ async function readRegistrations(stateDir: string): Promise<Map<string, { suite:
 
 /**
  * Exports the captures held in `<stateDir>/outbox` to `outDir`.
- * @throws KeyStoreError KEYSTORE_LOCKED (the daemon runs: stop it first); DeviceStateError STATE_MISSING (no outbox); OutboxError; fs errors
+ * @throws DeviceStateError STATE_MISSING (no outbox); OutboxError (e.g. OUTBOX_FORMAT); fs errors
  */
 export async function exportOutbox(stateDir: string, outDir: string, opts: ExportOutboxOptions = {}): Promise<ExportedFromOutbox[]> {
   if (typeof outDir !== 'string' || outDir === '') throw new TypeError('outDir must be a non-empty string');
@@ -68,26 +68,19 @@ export async function exportOutbox(stateDir: string, outDir: string, opts: Expor
   if (!(await fs.stat(boxDir).then((s) => s.isDirectory(), () => false))) {
     throw new DeviceStateError('STATE_MISSING', `${stateDir} has no outbox (${boxDir})`);
   }
-  const keysDir = statePath(stateDir, STATE_FILES.keys);
-  await fs.mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const lock = await lockDir(keysDir);
+  const regs = await readRegistrations(stateDir);
+  const box = await Outbox.openReadOnly({ dir: boxDir, logger: opts.logger ?? silentLogger });
   try {
-    const regs = await readRegistrations(stateDir);
-    const box = await Outbox.open({ dir: boxDir, logger: opts.logger ?? silentLogger });
-    try {
-      const bySeq = new Map<bigint, number[]>();
-      for (const p of box.listPending()) {
-        if (opts.seq !== undefined && p.seq !== opts.seq) continue;
-        bySeq.set(p.seq, [...(bySeq.get(p.seq) ?? []), p.index]);
-      }
-      const out: ExportedFromOutbox[] = [];
-      for (const [seq, indices] of bySeq) out.push(await exportOne(box, regs, seq, indices, outDir, opts.images !== false));
-      return out;
-    } finally {
-      await box.close();
+    const bySeq = new Map<bigint, number[]>();
+    for (const p of box.listPending()) {
+      if (opts.seq !== undefined && p.seq !== opts.seq) continue;
+      bySeq.set(p.seq, [...(bySeq.get(p.seq) ?? []), p.index]);
     }
+    const out: ExportedFromOutbox[] = [];
+    for (const [seq, indices] of bySeq) out.push(await exportOne(box, regs, seq, indices, outDir, opts.images !== false));
+    return out;
   } finally {
-    await lock.release();
+    await box.close();
   }
 }
 
