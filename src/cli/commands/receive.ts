@@ -2,6 +2,7 @@
  * `sealcam receive`: the owner's receiver as a command (docs/RECEIVER.md).
  *
  *   sealcam receive --connect HOST:PORT [--tls-pin SHA256HEX] --store DIR --key FILE
+ *   sealcam receive --ble [NAME_OR_MAC] --store DIR --key FILE
  *                   [--manufacturer-key [SUITE:]HEX ...] [--device ADDR] [--id ID] [--batch 16]
  *                   [--count N] [--export DIR] [--ledger FILE] [--allow-late-join]
  *   sealcam receive --new-key FILE [--suite 1|2]
@@ -13,8 +14,11 @@
  * bundles when --export is given and prints a summary line. Exit 0 on a clean
  * stop, 1 on a fatal error, 2 on usage errors.
  *
- * Extension point: links are "dialers" (see DIALERS below). `--ble` (BLE central,
- * src/transport/ble/central.ts connectBle) plugs in there; nothing else changes.
+ * Links are "dialers" (see DIALERS below): `--connect` (LAN TCP/TLS) and `--ble`
+ * (BLE central over @stoprocent/noble, imported only then; the receiver key is
+ * the owner key that answers the device's challenge). Over BLE the device sends
+ * each capture's provenance first (stripped blocks + PREVIEW, printed as a
+ * `preview` line on stderr), then the data.
  */
 import { ecdsaCheckPublicKey, type Suite } from '../../crypto/ecdsa.js';
 import { FileLedgerBackend, Ledger, type TrustedKey } from '../../ledger/index.js';
@@ -25,15 +29,23 @@ import { exportBundles } from '../../receiver/export.js';
 import { createKeyFile, readKeyFile } from '../../receiver/identity.js';
 import { Receiver } from '../../receiver/receiver.js';
 import type { CaptureEvent } from '../../receiver/types.js';
+import type { ReceiverIdentity } from '../../receiver/identity.js';
+import { BleTransport, loadOptional, nobleCentral, ownerSignerFromSecret, type CentralBackend } from '../../transport/ble/index.js';
 import { connectTcp } from '../../transport/tcp/tcp-transport.js';
 import type { Connection } from '../../transport/transport.js';
 import { parse, type Parsed } from '../args.js';
 
+/** The device's default advertised name (config `ble.name`). */
+export const DEFAULT_BLE_NAME = 'sealcam';
+
 const USAGE = `usage: sealcam receive --connect HOST:PORT [--tls-pin SHA256HEX] --store DIR --key FILE [options]
+       sealcam receive --ble [NAME_OR_MAC] --store DIR --key FILE [options]
        sealcam receive --new-key FILE [--suite 1|2]
 
   --connect HOST:PORT        the device's LAN listener (default port 7447)
   --tls-pin SHA256HEX        use TLS and accept only this certificate fingerprint (repeatable)
+  --ble [NAME_OR_MAC]        BLE central (needs @stoprocent/noble): the device's advertised name
+                             (default ${DEFAULT_BLE_NAME}), peripheral id or MAC; --key must be the owner key
   --store DIR                receiver store (created if missing)
   --key FILE                 receiver key file {"suite", "secret"} (mode 0600; see --new-key)
   --manufacturer-key KEY     trusted manufacturer public key, [1:|2:]HEX of 65 bytes (repeatable)
@@ -52,12 +64,18 @@ export interface ReceiveIo {
   err(line: string): void;
   /** Stops the command like SIGINT. */
   readonly signal?: AbortSignal;
+  /** BLE radio of `--ble` (tests: a simulated radio's central); default: @stoprocent/noble. */
+  readonly bleCentral?: CentralBackend<string>;
 }
 
-type Dialer = (signal: AbortSignal) => Promise<Connection>;
+/** A link: `check` runs once before the first dial (fatal when it throws), `dial` for every (re)connection. */
+interface Dialer {
+  check?(): Promise<void>;
+  dial(signal: AbortSignal, identity: ReceiverIdentity): Promise<Connection>;
+}
 
-/** Link dialers by option; `--ble` is added here by the BLE transport. */
-const DIALERS: Record<string, (v: Parsed['values']) => Dialer | null> = {
+/** Link dialers by option. */
+const DIALERS: Record<string, (v: Parsed['values'], io: ReceiveIo) => Dialer | null> = {
   connect(v) {
     const target = v['connect'];
     if (typeof target !== 'string') return null;
@@ -65,9 +83,33 @@ const DIALERS: Record<string, (v: Parsed['values']) => Dialer | null> = {
     if (m === null || (m[2] !== undefined && Number(m[2]) > 65535)) throw usage(`bad --connect ${target}`);
     const pins = (v['tls-pin'] as string[] | undefined) ?? [];
     const port = m[2] === undefined ? undefined : Number(m[2]);
-    return (signal) => connectTcp({ host: m[1]!, ...(port !== undefined ? { port } : {}), signal, ...(pins.length > 0 ? { tls: { serverPins: pins } } : {}) });
+    return { dial: (signal) => connectTcp({ host: m[1]!, ...(port !== undefined ? { port } : {}), signal, ...(pins.length > 0 ? { tls: { serverPins: pins } } : {}) }) };
+  },
+  ble(v, io) {
+    const name = v['ble'];
+    if (typeof name !== 'string') return null;
+    if (name === '' || name.length > 64) throw usage('--ble takes the advertised name, peripheral id or MAC of the device (1..64 characters)');
+    const expectDevice = typeof v['device'] === 'string' && /^[0-9a-f]{40}$/.test(v['device']) ? fromHex(v['device']) : undefined;
+    let ble: BleTransport<string> | null = null;
+    return {
+      // a missing @stoprocent/noble is fatal (BLE_ADAPTER_MISSING with the fix), not a link failure to retry
+      check: async () => {
+        if (!io.bleCentral) await loadOptional('@stoprocent/noble');
+      },
+      dial: (signal, identity) => {
+        ble ??= new BleTransport<string>({
+          central: { backend: io.bleCentral ?? nobleCentral(), owner: ownerSignerFromSecret(identity.suite, identity.secret), ...(expectDevice ? { expectDevice } : {}) },
+        });
+        return ble.connect(name, { signal });
+      },
+    };
   },
 };
+
+/** `--ble` may come without a value: it then means the default advertised name. */
+function withBleDefault(argv: string[]): string[] {
+  return argv.map((a, k) => (a === '--ble' && (k + 1 >= argv.length || argv[k + 1]!.startsWith('-')) ? `--ble=${DEFAULT_BLE_NAME}` : a));
+}
 
 class UsageError extends Error {}
 function usage(msg: string): UsageError {
@@ -111,8 +153,8 @@ async function newKey(v: Parsed['values'], io: ReceiveIo): Promise<number> {
 export async function runReceive(argv: string[], io: ReceiveIo): Promise<number> {
   let v: Parsed['values'];
   try {
-    v = parse(argv, {
-      connect: { type: 'string' }, 'tls-pin': { type: 'string', multiple: true }, store: { type: 'string' }, key: { type: 'string' },
+    v = parse(withBleDefault(argv), {
+      connect: { type: 'string' }, ble: { type: 'string' }, 'tls-pin': { type: 'string', multiple: true }, store: { type: 'string' }, key: { type: 'string' },
       'manufacturer-key': { type: 'string', multiple: true }, device: { type: 'string' }, id: { type: 'string' }, batch: { type: 'string' },
       count: { type: 'string' }, export: { type: 'string' }, ledger: { type: 'string' }, 'allow-late-join': { type: 'boolean' },
       'new-key': { type: 'string' }, suite: { type: 'string' },
@@ -122,8 +164,8 @@ export async function runReceive(argv: string[], io: ReceiveIo): Promise<number>
       return 0;
     }
     if (typeof v['new-key'] === 'string') return await newKey(v, io);
-    const dialers = Object.values(DIALERS).map((f) => f(v)).filter((d): d is Dialer => d !== null);
-    if (dialers.length !== 1) throw usage('give exactly one link (--connect HOST:PORT)');
+    const dialers = Object.values(DIALERS).map((f) => f(v, io)).filter((d): d is Dialer => d !== null);
+    if (dialers.length !== 1) throw usage('give exactly one link (--connect HOST:PORT or --ble [NAME_OR_MAC])');
     if (typeof v['store'] !== 'string' || typeof v['key'] !== 'string') throw usage('--store and --key are required');
     const device = v['device'];
     if (device !== undefined && (typeof device !== 'string' || !/^[0-9a-f]{40}$/.test(device))) throw usage('--device must be 40 lowercase hex digits');
@@ -164,10 +206,15 @@ async function receive(v: Parsed['values'], dial: Dialer, io: ReceiveIo): Promis
   for (const ev of ['gap', 'gap-resolved', 'reorder', 'fork', 'evicted', 'invalid-capture'] as const) receiver.on(ev, note(ev));
   receiver.on('rejected', note('rejected'));
   receiver.on('ledger-error', (e) => io.err(JSON.stringify({ event: 'ledger-error', device: e.deviceAddr, k: num(e.k), error: (e.error as Error).message })));
+  receiver.on('preview', (e) => io.err(JSON.stringify({
+    event: 'preview', device: e.deviceAddr, seq: num(e.seq), blocks: e.c, headerDigest: e.headerDigest, verdict: e.verdict,
+    ...(e.reason !== undefined ? { reason: e.reason } : {}), ...(e.thumbnail ? { thumbnail: { width: e.thumbnail.width, height: e.thumbnail.height, signed: e.thumbnail.signed } } : {}),
+  })));
+  await dial.check?.();
   await receiver.start();
   io.err(JSON.stringify({ event: 'ready', address: toHex(identity.addr), id: identity.id, store: v['store'] }));
   await runConnectLoop({
-    receiver, dial, signal: stop.signal,
+    receiver, dial: (signal) => dial.dial(signal, identity), signal: stop.signal,
     onEvent: (e) => io.err(JSON.stringify(e.type === 'dial-failed' ? e : { type: e.type, frames: e.result.frames, error: e.result.error, retryInMs: e.retryInMs })),
   });
   await receiver.flushSaveHash();
