@@ -57,6 +57,8 @@ export interface DeviceConfigOptions {
   framerate?: number;
   periods?: number;
   stallTimeoutMs?: number;
+  /** The outbox section (flow mapping body). */
+  outbox?: string;
   /** Extra YAML lines (top level). */
   extra?: string[];
 }
@@ -72,7 +74,7 @@ export async function writeDeviceConfig(path: string, o: DeviceConfigOptions): P
     `camera: { ${cam.join(', ')} }`,
     `capture: { mode: interval, intervalMs: ${o.intervalMs ?? 250} }`,
     `keys: { modulusBits: 2048, blocks: 2, periods: ${o.periods ?? 64}, periodMs: 1000, nextCycleAt: 0.5, nextCycleLeadMs: 0 }`,
-    'outbox: { retryBaseMs: 50, retryMaxMs: 1000 }',
+    `outbox: { ${o.outbox ?? 'retryBaseMs: 50, retryMaxMs: 1000'} }`,
     'tcp: { enabled: true, host: 127.0.0.1, port: 0 }',
     ...(o.extra ?? []),
     '',
