@@ -1,32 +1,57 @@
 # syntax=docker/dockerfile:1
-# sealcam device daemon image. Multi-stage: build with dev dependencies, run
-# with production dependencies only, as a non-root user under tini.
+# sealcam device daemon image (docs/DEPLOY.md "Docker"). Multi-stage: build and
+# pack with dev dependencies, then install the packed package with production
+# dependencies only; runs as the non-root user 'sealcam' under tini, keeps its
+# state in the volume /var/lib/sealcam, and uses the fake camera by default.
 #   docker build -t sealcam .
-#   docker run --rm -v sealcam-state:/var/lib/sealcam sealcam            # fake camera
-#   docker run --rm --device /dev/video0 -e SEALCAM_CAMERA__BACKEND=v4l2 \
-#     -v sealcam-state:/var/lib/sealcam sealcam                          # USB camera
-FROM node:22-bookworm-slim AS build
+#   docker run -d --name cam -v sealcam-state:/var/lib/sealcam -p 7447:7447 sealcam                # fake camera
+#   docker run -d --name cam --device /dev/video0 --group-add video -e SEALCAM_CAMERA__BACKEND=v4l2 \
+#     -v sealcam-state:/var/lib/sealcam -p 7447:7447 sealcam                                        # USB camera
+# test/deploy/docker-install.test.ts replays the COPY steps of the build stage
+# and the RUN steps marked "test/deploy:" below, verbatim, in temporary directories.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+ARG PKG=/tmp/sealcam-pkg
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY tsconfig.json tsup.config.ts ./
+# test/deploy: deps (the test links the checkout's node_modules instead). `npm ci`
+# refuses a lock file that lacks optional platform packages (npm/cli#4828); then
+# install from the same lock without rewriting it.
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ || npm install --no-save --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsup.config.ts README.md ./
 COPY src ./src
 COPY bin ./bin
-RUN npx tsup && npm pack --ignore-scripts --pack-destination /tmp && mv /tmp/sealcam-*.tgz /tmp/sealcam.tgz
+COPY firmware-config ./firmware-config
+COPY docs ./docs
+# test/deploy: pack. Build, drop the dev-only parts of package.json, prune the
+# lock file to the production tree (same pinned versions), pack.
+RUN npx tsup \
+ && npm pkg delete devDependencies scripts.prepare \
+ && npm install --package-lock-only --ignore-scripts --prefer-offline --no-audit --no-fund \
+ && mkdir -p "$PKG" \
+ && npm pack --ignore-scripts --pack-destination "$PKG" \
+ && mv "$PKG"/sealcam-*.tgz "$PKG/sealcam.tgz" \
+ && cp package-lock.json "$PKG/package-lock.json"
 
-FROM node:22-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
+ARG PKG=/tmp/sealcam-pkg
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini ffmpeg ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system sealcam && useradd --system --gid sealcam --groups video --home-dir /var/lib/sealcam sealcam \
- && mkdir -p /var/lib/sealcam /opt/sealcam && chown sealcam:sealcam /var/lib/sealcam && chmod 0700 /var/lib/sealcam
+ && groupadd --system sealcam \
+ && useradd --system --gid sealcam --groups video --home-dir /var/lib/sealcam --shell /usr/sbin/nologin sealcam \
+ && mkdir -p /var/lib/sealcam /opt/sealcam /etc/sealcam \
+ && chown sealcam:sealcam /var/lib/sealcam && chmod 0700 /var/lib/sealcam
 WORKDIR /opt/sealcam
-COPY --from=build /tmp/sealcam.tgz /tmp/sealcam.tgz
-COPY package-lock.json ./
-RUN tar -xzf /tmp/sealcam.tgz --strip-components=1 -C /opt/sealcam \
- && npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
- && rm /tmp/sealcam.tgz \
- && ln -s /opt/sealcam/bin/sealcam.js /usr/local/bin/sealcam
+COPY --from=build /tmp/sealcam-pkg /tmp/sealcam-pkg
+# test/deploy: install. The packed package and its production lock file, nothing else.
+RUN tar -xzf "$PKG/sealcam.tgz" --strip-components=1 -C . \
+ && cp "$PKG/package-lock.json" ./package-lock.json \
+ && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund \
+ && rm -rf "$PKG"
+RUN ln -s /opt/sealcam/bin/sealcam.js /usr/local/bin/sealcam
 COPY firmware-config/device.example.yaml /etc/sealcam/device.yaml
 ENV SEALCAM_STATE_DIR=/var/lib/sealcam \
     SEALCAM_CAMERA__BACKEND=fake \
@@ -34,7 +59,11 @@ ENV SEALCAM_STATE_DIR=/var/lib/sealcam \
 VOLUME ["/var/lib/sealcam"]
 USER sealcam
 EXPOSE 7447
-HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+# `sealcam device health` judges the health file the daemon rewrites every 5 s
+# (fresh, live pid, running, captures progressing; docs/DEPLOY.md "Health").
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
   CMD ["sealcam", "device", "health", "--state-dir", "/var/lib/sealcam"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["sealcam", "device", "--config", "/etc/sealcam/device.yaml"]
+# --dev creates a throwaway-manufacturer identity only when the volume holds none;
+# a provisioned volume (sealcam provision, docs/DEPLOY.md) is used as it is.
+CMD ["sealcam", "device", "--config", "/etc/sealcam/device.yaml", "--dev"]
