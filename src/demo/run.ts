@@ -8,7 +8,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createCaptureCamera, type Camera } from '../capture/index.js';
+import { createCaptureCamera } from '../capture/index.js';
 import { DeviceDaemon } from '../device/daemon.js';
 import { validateDeviceConfig } from '../device/config.js';
 import { STATE_FILES, statePath } from '../device/state-dir.js';
@@ -21,7 +21,7 @@ import { verifyReceiverBundle } from '../receiver/bundle.js';
 import { verifyStore, type StorageServer } from '../server/index.js';
 import { connectTcp } from '../transport/tcp/tcp-transport.js';
 import { startEmbeddedBroker } from './broker.js';
-import { limitCaptures } from './limit-camera.js';
+import { closableCamera } from './limit-camera.js';
 import { newKey, ownerIdentity, provisionAndBind, startDemoServer } from './setup.js';
 import { probeServer } from './tamper.js';
 import type { DemoFacts, DemoOptions } from './types.js';
@@ -94,14 +94,17 @@ export async function runDemo(o: DemoOptions, progress: (line: string) => void):
       mqtt: { enabled: true, url: brokerUrl, servers: servers.map((s) => ({ id: s.serverId, suite: s.suite, publicKey: toHex(s.publicKey) })) },
     });
     progress(`keys          generating a ${o.bits}-bit forward-secure key cycle (T = 64, Δ = ${o.periodMs} ms)…`);
-    let cameraRef: Camera | null = null;
+    const cameras: { close(): void }[] = [];
     const daemon = new DeviceDaemon({
       config, logger: log.child({ component: 'device' }),
-      camera: async () => (cameraRef = limitCaptures(await createCaptureCamera(config.camera as never, config.capture as never, { clock: systemClock, logger: log }), o.captures)),
+      camera: async () => {
+        const c = closableCamera(await createCaptureCamera(config.camera as never, config.capture as never, { clock: systemClock, logger: log }));
+        cameras.push(c);
+        return c.camera;
+      },
     });
     cleanup.push(() => daemon.stop());
     await daemon.start();
-    void cameraRef;
     const url = new URL(daemon.status().delivery.listening!.replace(/^tcp:/, 'http:'));
     const stopRx = new AbortController();
     const loop = runConnectLoop({
@@ -118,10 +121,16 @@ export async function runDemo(o: DemoOptions, progress: (line: string) => void):
       const line = `capturing     ${daemon.status().captures.signed}/${o.captures} signed, period ${daemon.status().keys?.period ?? '?'}`;
       if (line !== last) progress((last = line));
     });
+    for (const c of cameras) c.close(); // captures in flight are still signed and delivered
+    await until('the pipeline to settle', 30_000, async () => {
+      const before = daemon.status().captures.signed;
+      await systemClock.sleep(300);
+      return daemon.status().captures.signed === before;
+    });
     progress(`delivering    waiting until both servers and the owner acknowledged every block…`);
     await until('delivery to every destination', 120_000, () => {
       const s = daemon.status();
-      return (s.outbox?.records ?? 1) === 0 && receiver.stats().capturesCompleted >= o.captures;
+      return (s.outbox?.records ?? 1) === 0 && receiver.stats().capturesCompleted >= s.captures.signed;
     });
     const ds = daemon.status();
     facts.daemon = ds;

@@ -7,7 +7,7 @@ import {
 import { isSealcamError } from '../../src/platform/errors.js';
 import { toHex } from '../../src/platform/bytes.js';
 
-const CODED = ['MSG_UNKNOWN_TYPE', 'MSG_VERSION', 'MSG_TRUNCATED', 'MSG_TRAILING', 'MSG_RANGE', 'MSG_ENCODING'];
+const CODED = ['MSG_UNKNOWN_TYPE', 'MSG_VERSION', 'MSG_TRUNCATED', 'MSG_TRAILING', 'MSG_RANGE', 'MSG_ENCODING', 'MSG_BLE_LAYER'];
 const idArb = fc.stringMatching(/^[A-Za-z0-9._:@-]{1,64}$/);
 const bytes = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: n, maxLength: n });
 
@@ -175,4 +175,11 @@ test('fuzz: mutated valid messages never throw anything but a coded message erro
     }),
     { numRuns: 2000 },
   );
+});
+
+test('frame kinds 0xB0–0xBF are reserved for the BLE layer and reported as such', () => {
+  for (const kind of [0xb0, 0xb7, 0xbf]) {
+    assert.throws(() => decodeMessage({ kind, payload: Uint8Array.of(1) }), (e: unknown) => isSealcamError(e, 'MSG_BLE_LAYER'));
+  }
+  assert.throws(() => decodeMessage({ kind: 0xc0, payload: Uint8Array.of(1) }), (e: unknown) => isSealcamError(e, 'MSG_UNKNOWN_TYPE'));
 });
