@@ -14,7 +14,7 @@ import type { ContentType } from '../../dstp/header.js';
 import { signCaptureForOutbox } from '../../device/capture-signer.js';
 import { openLocalDevice } from '../../device/local-device.js';
 import { writeFileAtomic } from '../../platform/atomic-file.js';
-import { toHex, utf8 } from '../../platform/bytes.js';
+import { concat, toHex, utf8 } from '../../platform/bytes.js';
 import { systemClock } from '../../platform/clock.js';
 import { storedBundle } from '../../receiver/bundle.js';
 import type { StoredBlock } from '../../receiver/store-codec.js';
@@ -61,12 +61,14 @@ export async function run(argv: string[]): Promise<number> {
         (n) => Array.from({ length: Math.min(c, n) }, () => ({ free: null })),
         () => systemClock.now(),
       );
-      const blocks: StoredBlock[] = signed.payloads.map((payload) => {
+      // A payload may come as parts (message head, then a view of the block bytes).
+      const payloads = (signed.payloads as (Uint8Array | Uint8Array[])[]).map((p) => (p instanceof Uint8Array ? p : concat(...p)));
+      const blocks: StoredBlock[] = payloads.map((payload) => {
         const m = decodeMessage({ kind: MessageKind.BLOCK, payload });
         if (m.type !== 'block') throw new Error('internal: not a block');
         return { i: m.index, off: m.off, len: m.len, proof: m.proof, fsSignature: m.fsSignature, data: m.data };
       });
-      const first = decodeMessage({ kind: MessageKind.BLOCK, payload: signed.payloads[0]! });
+      const first = decodeMessage({ kind: MessageKind.BLOCK, payload: payloads[0]! });
       if (first.type !== 'block') throw new Error('internal: not a block');
       const bundle = storedBundle({
         suite: identity.suite, devicePublicKey: identity.publicKey, fsPublicKey: keys.publicKey!.bytes,
