@@ -53,15 +53,20 @@ RUN tar -xzf "$PKG/sealcam.tgz" --strip-components=1 -C . \
  && rm -rf "$PKG"
 RUN ln -s /opt/sealcam/bin/sealcam.js /usr/local/bin/sealcam
 COPY firmware-config/device.example.yaml /etc/sealcam/device.yaml
+# The example config is for a Pi camera at 1920x1080; the image defaults to the fake
+# camera at 640x480 (override any key with SEALCAM_<SECTION>__<KEY>, docs/DAEMON.md).
 ENV SEALCAM_STATE_DIR=/var/lib/sealcam \
     SEALCAM_CAMERA__BACKEND=fake \
+    SEALCAM_CAMERA__WIDTH=640 \
+    SEALCAM_CAMERA__HEIGHT=480 \
     NODE_ENV=production
 VOLUME ["/var/lib/sealcam"]
 USER sealcam
 EXPOSE 7447
 # `sealcam device health` judges the health file the daemon rewrites every 5 s
-# (fresh, live pid, running, captures progressing; docs/DEPLOY.md "Health").
-HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
+# (fresh, live pid, running, captures progressing; docs/DEPLOY.md "Health"). The start
+# period covers generating the first 3072-bit key cycle of a new volume.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=15m --retries=3 \
   CMD ["sealcam", "device", "health", "--state-dir", "/var/lib/sealcam"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # --dev creates a throwaway-manufacturer identity only when the volume holds none;

@@ -51,6 +51,13 @@ export async function runningDaemonPid(stateDir: string): Promise<number | null>
   return pid;
 }
 
+/** Run as root (`sudo sealcam bind`): hand the inbox files to the state directory's owner, the daemon's user. */
+async function giveToStateOwner(stateDir: string, paths: string[]): Promise<void> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const st = await fs.stat(stateDir);
+  for (const p of paths) await fs.chown(p, st.uid, st.gid);
+}
+
 /**
  * Drops `req` into the inbox, signals `pid` with SIGHUP and waits for the answer.
  * @returns the daemon's answer JSON (see src/device/bind.ts resultJson)
@@ -64,6 +71,7 @@ export async function submitToDaemon(stateDir: string, pid: number, req: InboxRe
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(reqPath, new TextEncoder().encode(JSON.stringify(req)), { mode: 0o600 });
+    await giveToStateOwner(stateDir, [dir, reqPath]);
     process.kill(pid, 'SIGHUP');
   } catch (e) {
     await fs.unlink(reqPath).catch(() => {});

@@ -11,6 +11,7 @@
  * The keystore is encrypted at rest when a systemd credential is present
  * (CREDENTIALS_DIRECTORY, see docs/DEPLOY.md).
  */
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { addressOf, ecdsaPublicKey, ecdsaRandomSecret, type Suite } from '../crypto/ecdsa.js';
 import { FileKeyStore } from '../keystore/file-store.js';
@@ -23,6 +24,20 @@ import { DeviceStateError, ensureStateDir, STATE_FILES, statePath, writeJsonStat
 
 /** The request file inside the state directory. */
 export const PROVISION_REQUEST_FILE = 'provision-request.json';
+
+/**
+ * Refuses to touch a state directory owned by another user when running as
+ * root: files root creates there (keys, records, nonces) would be unreadable
+ * for the daemon's user. Run such commands as the owner (`sudo -u sealcam …`).
+ * @throws DeviceStateError STATE_IO naming the owner
+ */
+export async function checkStateOwner(stateDir: string): Promise<void> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const st = await fs.stat(stateDir).catch(() => null);
+  if (st && st.uid !== 0) {
+    throw new DeviceStateError('STATE_IO', `${stateDir} belongs to uid ${st.uid}: run this command as that user (e.g. sudo -u sealcam sealcam …), not as root`);
+  }
+}
 
 /** Options of {@link prepareDevice}. */
 export interface PrepareOptions {
@@ -44,6 +59,7 @@ async function openStore(stateDir: string, env: NodeJS.ProcessEnv, logger: Logge
  */
 export async function prepareDevice(stateDir: string, o: PrepareOptions = {}): Promise<{ request: ProvisionRequest; created: boolean; file: string }> {
   const log = o.logger ?? silentLogger;
+  await checkStateOwner(stateDir);
   await ensureStateDir(stateDir);
   const ks = await openStore(stateDir, o.env ?? process.env, log);
   try {
@@ -101,6 +117,7 @@ export interface ProvisionSummary {
  *   KeyStoreError; KeyManagerError KEY_KEYGEN_FAILED
  */
 export async function installFactory(stateDir: string, record: FactoryRecord, params: CycleParams, o: LocalDeviceOptions = {}): Promise<ProvisionSummary> {
+  await checkStateOwner(stateDir);
   const dev = await createLocalDevice(stateDir, record.deviceSuite, record, params, o);
   try {
     const pk = dev.keys.publicKey;

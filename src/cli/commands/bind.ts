@@ -19,6 +19,7 @@ import { loadDeviceConfig, validateDeviceConfig, type DeviceConfig } from '../..
 import { outboxOptions } from '../../device/daemon-build.js';
 import { OWNER_ID } from '../../device/destinations.js';
 import { loadDeviceIdentity } from '../../device/identity.js';
+import { checkStateOwner } from '../../device/provision.js';
 import { STATE_FILES, statePath } from '../../device/state-dir.js';
 import { FileKeyStore } from '../../keystore/file-store.js';
 import { recordToJson } from '../../ledger/record-codec.js';
@@ -75,6 +76,7 @@ async function ownerSide(v: Parsed['values'], unbind: boolean): Promise<number> 
 
 /** No daemon runs: take the keystore and apply the request here. */
 async function offline(stateDir: string, cfg: DeviceConfig, request: unknown, force: boolean): Promise<Record<string, unknown>> {
+  await checkStateOwner(stateDir);
   const credentialsDirectory = process.env['CREDENTIALS_DIRECTORY'];
   const ks = await FileKeyStore.open({
     dir: statePath(stateDir, STATE_FILES.keys), credentialName: cfg.keys.credentialName, ...(credentialsDirectory ? { credentialsDirectory } : {}),
