@@ -40,3 +40,22 @@ test('systemd-analyze security scores the unit at most 3.0', { skip }, () => {
   assert.ok(m, `no score in:\n${out.slice(-500)}`);
   assert.ok(Number(m[1]) <= 3.0, `exposure ${m[1]} > 3.0`);
 });
+
+test('the unit matches what the daemon does', async () => {
+  const text = readFileSync(UNIT, 'utf8');
+  const get = (k: string): string[] => [...text.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]!);
+  assert.deepEqual(get('ExecStart'), ['/usr/bin/sealcam device --config /etc/sealcam/device.yaml'], 'the daemon command');
+  assert.deepEqual(get('ExecReload'), ['/bin/kill -HUP $MAINPID'], 'reload = SIGHUP (src/device/lifecycle-process.ts)');
+  assert.deepEqual(get('NotifyAccess'), ['all'], 'sd_notify goes through the systemd-notify helper, a child process');
+  const { DEFAULT_STOP_TIMEOUT_MS } = await import('../../src/cli/commands/device.js');
+  const stopSec = Number(/^(\d+)s$/.exec(get('TimeoutStopSec')[0] ?? '')?.[1]);
+  assert.ok(stopSec * 1000 > DEFAULT_STOP_TIMEOUT_MS, `TimeoutStopSec (${stopSec}s) leaves room for the daemon's own hard stop limit`);
+  const wd = Number(/^(\d+)s$/.exec(get('WatchdogSec')[0] ?? '')?.[1]);
+  const { HEALTH_STALL_MS } = await import('../../src/device/health.js');
+  assert.ok(wd >= 30 && wd * 1000 <= HEALTH_STALL_MS, 'the watchdog (pinged every WatchdogSec/2 while capturing) is at most the health stall limit');
+  assert.deepEqual(get('StateDirectory'), ['sealcam']);
+  assert.ok(get('Environment').includes('SEALCAM_STATE_DIR=/var/lib/sealcam'), 'the state directory systemd creates is the one the daemon uses');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL('../../src/cli/main.ts', import.meta.url).pathname, 'device', '--config', '/nonexistent/device.yaml'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, 'the ExecStart options parse; a missing config is a configuration error (exit 2)');
+  assert.match(r.stderr, /nonexistent\/device\.yaml/);
+});
