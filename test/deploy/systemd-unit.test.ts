@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,4 +58,32 @@ test('the unit matches what the daemon does', async () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', new URL('../../src/cli/main.ts', import.meta.url).pathname, 'device', '--config', '/nonexistent/device.yaml'], { encoding: 'utf8' });
   assert.equal(r.status, 2, 'the ExecStart options parse; a missing config is a configuration error (exit 2)');
   assert.match(r.stderr, /nonexistent\/device\.yaml/);
+});
+
+const DEPLOY = new URL('../../docs/DEPLOY.md', import.meta.url).pathname;
+
+test('docs/DEPLOY.md explains every remaining exposure of the unit', { skip }, () => {
+  const out = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', localUnit()], { encoding: 'utf8' });
+  const open = [...out.matchAll(/^✗ (\S+)/gm)].map((m) => m[1]!);
+  assert.ok(open.length > 0);
+  const doc = readFileSync(DEPLOY, 'utf8');
+  const table = doc.slice(doc.indexOf('## 10. What the remaining exposure is for'));
+  for (const d of open) assert.ok(table.includes('`' + d.replace(/\|/g, '\\|') + '`'), `DEPLOY.md's exposure table explains ${d}`);
+});
+
+test('the BLE drop-in of docs/DEPLOY.md passes verify and keeps security at most 3.0', { skip }, () => {
+  const doc = readFileSync(DEPLOY, 'utf8');
+  const m = /```ini\n# \/etc\/systemd\/system\/sealcam-device\.service\.d\/ble\.conf\n([\s\S]*?)```/.exec(doc);
+  assert.ok(m, 'DEPLOY.md has the ble.conf drop-in');
+  const unit = localUnit();
+  const dir = join(unit, '..');
+  mkdirSync(join(dir, 'sealcam-device.service.d'));
+  writeFileSync(join(dir, 'sealcam-device.service.d', 'ble.conf'), m[1]!);
+  const env = { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` };
+  const v = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8', env });
+  assert.equal(v.status, 0, v.stderr + v.stdout);
+  const out = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', unit], { encoding: 'utf8', env });
+  assert.match(out, /✗ CapabilityBoundingSet=~CAP_NET_ADMIN/, 'the drop-in was applied');
+  const score = Number(/Overall exposure level for \S+: (\d+\.\d)/.exec(out)?.[1]);
+  assert.ok(score <= 3.0, `exposure with BLE ${score} > 3.0`);
 });
