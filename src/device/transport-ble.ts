@@ -63,16 +63,19 @@ export async function startBleOwnerLink(o: BleOwnerLinkOptions): Promise<BleOwne
   });
   log.info({ url: listener.url, name: c.name, fullData: c.fullData }, 'ble: advertising for the owner');
   let stopping: Promise<void> | undefined;
+  // Sessions first, gracefully (CLOSE / CLOSE_ACK: the phone ends its session instead of trying to resume it),
+  // bounded by stopGraceMs; then the advertising and whatever is left (suspended sessions).
   const stop = async (): Promise<void> => {
-    const closing = listener.close().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'ble: closing the listener failed'));
+    const sessions = [...listener.connections] as BleConnection[];
+    const closing = Promise.all(sessions.map((s) => s.close().catch(() => {})));
     let timer: { cancel(): void } | undefined;
     const grace = new Promise<'late'>((resolve) => (timer = o.clock.setTimer(o.stopGraceMs ?? 3000, () => resolve('late'))));
     if ((await Promise.race([closing, grace])) === 'late') {
-      log.warn({ sessions: listener.connections.size }, 'ble: phone sessions still flushing at stop; cutting them');
-      for (const s of [...listener.connections]) (s as BleConnection).expire(transportError('CONN_RESET', 'the device is stopping'));
-      await closing;
+      log.warn({ sessions: sessions.filter((s) => !s.closed).length }, 'ble: phone sessions still flushing at stop; cutting them');
+      for (const s of sessions) s.expire(transportError('CONN_RESET', 'the device is stopping'));
     }
     timer?.cancel();
+    await listener.close().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'ble: closing the listener failed'));
   };
   return { name: 'ble', url: listener.url, listener, stop: () => (stopping ??= stop()) };
 }

@@ -178,6 +178,11 @@ test('daemon → BLE → owner receiver: provenance first, byte-identical captur
       assert.equal(p.headerDigest, c.headerDigest);
       assert.ok(order.indexOf(`preview ${c.seq}`) < order.indexOf(`capture ${c.seq}`), `seq ${c.seq}: preview before the data completed it`);
     });
+
+    // The daemon stops with the phone attached: the BLE session closes gracefully, so the phone ends it (no resume attempts).
+    await daemon.stop();
+    await waitFor(() => receiver.stats().activeSessions === 0, "the phone's session ended");
+    assert.deepEqual(log.entries.filter((e) => e.level === 'error').map((e) => e.msg), []);
   } finally {
     stop.abort();
     await loop;
