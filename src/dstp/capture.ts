@@ -1,8 +1,9 @@
 /**
  * The device's hot path (SCHEME.md §6): sign one capture — block hashes and the
- * capture hash in one sweep over the blocks, leaves and frameRoot, the header and
- * its ECDSA signature, then one FsSignature per block over d_i. Block data are
- * views (subarray) into the capture, never copies. Pure: no I/O.
+ * capture hash in one sweep over the blocks (block 1 hashed once), leaves and
+ * frameRoot, the header and its ECDSA signature, then one FsSignature per
+ * block over d_i. Block data are views (subarray) into the capture, never
+ * copies. Pure: no I/O.
  */
 import { createHash } from 'node:crypto';
 import { ecdsaPublicKey, isSuite } from '../crypto/ecdsa.js';
@@ -113,11 +114,13 @@ export function signCapture(p: SignCaptureParams): SignedCapture {
   const m = periodOf(pk, p.ts);
   if (m === null) throw new SealcamError('CAPTURE_PERIOD', `ts ${p.ts} is outside the key cycle`);
 
+  // One pass for captureHash; block 1's hash is the capture stream's state after block 1 (copied), so
+  // block 1 is hashed once; blocks 2..c get their own pass.
   const capHash = createHash('sha256');
   const parts = p.split.blocks.map((b, k) => {
     const data = p.capture.subarray(b.off, b.off + b.len);
     capHash.update(data);
-    const blockHash = sha256(data);
+    const blockHash = k === 0 ? new Uint8Array(capHash.copy().digest()) : sha256(data);
     const off = BigInt(b.off);
     return { i: k + 1, off, len: b.len, data, blockHash, leaf: merkleLeaf(k + 1, off, b.len, blockHash) };
   });
