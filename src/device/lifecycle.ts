@@ -113,15 +113,19 @@ export class DaemonSupervisor {
    * Starts the health file and the daemon.
    * @throws like DeviceDaemon.start (the health file then says 'failed')
    */
-  async start(): Promise<void> {
-    this.health.start();
-    try {
-      await this.startDaemon(this.cfg);
-      await this.health.write();
-    } catch (e) {
-      await this.health.stop('failed');
-      throw e;
-    }
+  start(): Promise<void> {
+    const p = (async (): Promise<void> => {
+      this.health.start();
+      try {
+        await this.startDaemon(this.cfg);
+        await this.health.write();
+      } catch (e) {
+        await this.health.stop('failed');
+        throw e;
+      }
+    })();
+    this.queue = p.catch(() => {}); // a SIGHUP during the start waits for it
+    return p;
   }
 
   /** Reloads (see the file comment); serialised with other reloads and the stop. Never rejects. */
