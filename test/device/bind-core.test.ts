@@ -81,6 +81,8 @@ describe('applyOwnerRequest', () => {
       assert.equal((await readdir(join(dir, 'records'))).length, 4);
 
       assert.throws(() => parseOwnerRequest(JSON.parse(JSON.stringify(recordToJson(me.factory)))), { code: 'BIND_REQUEST_KIND' });
+      const short = recordToJson(signBindRequest({ ownerSuite: 1, ownerSecret: bob.secret, deviceAddr: me.address, nonce: nonce(8) }));
+      assert.throws(() => parseOwnerRequest({ ...short, nonce: String(short.nonce).slice(2) }), { code: 'RECORD_FORMAT' }, 'a 31-byte nonce');
       await writeFile(join(dir, 'nonces.bin'), 'garbage');
       me = await id();
       await code(applyOwnerRequest(ctx(), bindReq(bob, me.address, 9)), 'BIND_NONCE_FORMAT');
