@@ -92,6 +92,10 @@ test('provision → device → bind: headers carry manufacturer, device and owne
     await cliOk(['bind', 'request', '--owner-key', other.path, '--device', p.deviceAddr, '--out', stranger]);
     await refused(['bind', '--state-dir', p.stateDir, stranger], 'BIND_ALREADY_BOUND');
 
+    const live = JSON.parse((await cliOk(['keys', 'status', '--state-dir', p.stateDir])).stdout) as { source: string; device: { owner: string } };
+    assert.match(live.source, /^daemon \d+$/, 'keys status asks the running daemon (its health file)');
+    assert.equal(live.device.owner, owner.address);
+
     // Blocks queued while the owner is away; then a clean stop.
     ac.abort();
     await loop;
@@ -101,6 +105,9 @@ test('provision → device → bind: headers carry manufacturer, device and owne
     assert.equal((await d.exited).code, 0, d.stderr());
 
     // No daemon now: the command takes the state directory itself; the nonce registry survived.
+    const offline = JSON.parse((await cliOk(['keys', 'status', '--state-dir', p.stateDir])).stdout) as { source: string; keys: { k: number; T: number } };
+    assert.equal(offline.source, 'state-dir');
+    assert.deepEqual([offline.keys.k, offline.keys.T], [2048, 64]);
     await refused(['bind', '--state-dir', p.stateDir, req], 'BIND_NONCE_REUSED');
     const unbind = join(dir, 'unbind.json');
     await cliOk(['bind', 'unbind-request', '--owner-key', owner.path, '--device', p.deviceAddr, '--out', unbind]);
