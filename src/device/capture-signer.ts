@@ -7,17 +7,17 @@
  *
  * The hot path (docs/DAEMON.md "Performance"): built from the src/dstp
  * primitives (the same ones dstp signCapture uses; tests verify every block
- * with src/dstp verifyBlock) so that the whole-capture hash of a large capture
- * runs on the libuv pool (WebCrypto digest) in parallel with the block hashes
- * on the main thread, and a one-block capture is hashed once.
+ * with src/dstp verifyBlock). Hashing goes through a CaptureHasher
+ * (pipeline-hasher.ts: block 1 hashed once, the passes of a large capture on
+ * two worker threads), and each BLOCK payload is produced as two parts —
+ * the encoded message up to the data, then a view of the block bytes — which
+ * the outbox writes with writev: the block bytes are never copied.
  *
  * A capture whose period's key was erased while it waited (it straddled a
  * period boundary) is re-stamped with the current time and signed again: the
  * header's ts then says when it was signed, a few ms after it was taken.
  */
 import type { Suite } from '../crypto/ecdsa.js';
-import { webcrypto } from 'node:crypto';
-import { sha256 } from '../crypto/hash.js';
 import { blockDigest } from '../dstp/digest.js';
 import { encodeHeader, headerDigest, type ContentType, type DstpMode } from '../dstp/header.js';
 import { signHeader } from '../dstp/header-sign.js';
@@ -25,7 +25,8 @@ import { merkleLeaf, merkleProofs } from '../dstp/merkle.js';
 import { splitCapture, type ServerSpace } from '../dstp/split.js';
 import { isSealcamError, SealcamError } from '../platform/errors.js';
 import { periodOf, type FsPublicKey } from '../scheme/index.js';
-import { encodeMessage } from '../transport/messages.js';
+import { encodeMessage, type BlockMessage } from '../transport/messages.js';
+import { defaultCaptureHasher, type CaptureHasher } from './pipeline-hasher.js';
 
 /** The key manager operations used here. */
 export interface CaptureKeys {
@@ -60,19 +61,18 @@ export interface SignedForOutbox {
   readonly m: number;
   readonly keyId: Uint8Array;
   readonly headerDigest: Uint8Array;
-  /** BLOCK message payloads, block i at [i-1]. */
-  readonly payloads: Uint8Array[];
+  /**
+   * BLOCK message payloads, block i at [i-1], each as parts whose concatenation
+   * is the encoded payload: [message up to the data, block bytes]. The block
+   * bytes are views of the capture or of a pooled copy: valid until {@link release}.
+   */
+  readonly payloads: Uint8Array[][];
+  /** Total bytes of the payloads. */
+  readonly bytes: number;
   /** True when ts was moved past the capture time (see the file comment). */
   readonly restamped: boolean;
-}
-
-/** Captures at least this large hash the whole capture on the libuv pool, in parallel. */
-export const PARALLEL_HASH_BYTES = 1 << 20;
-
-/** H(capture), off the main thread for large captures. */
-function captureHashAsync(bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes.length < PARALLEL_HASH_BYTES) return Promise.resolve(sha256(bytes));
-  return webcrypto.subtle.digest('SHA-256', bytes).then((d) => new Uint8Array(d));
+  /** Gives pooled memory back once the payloads are stored (idempotent); the payloads must not be used afterwards. */
+  release(): void;
 }
 
 interface Unsigned {
@@ -81,31 +81,50 @@ interface Unsigned {
   readonly headerSignature: Uint8Array;
   readonly m: number;
   readonly blocks: { i: number; off: bigint; len: number; data: Uint8Array; proof: { side: 'left' | 'right'; hash: Uint8Array }[]; d: Uint8Array }[];
+  release(): void;
 }
 
 /** Everything but the FsSignatures: split, hashes, Merkle proofs, header, ECDSA, block digests. */
-async function prepare(input: SignInput, ts: bigint, id: SignIdentity, pk: FsPublicKey, servers: (n: number) => readonly ServerSpace[]): Promise<Unsigned> {
+async function prepare(
+  input: SignInput, ts: bigint, id: SignIdentity, pk: FsPublicKey, servers: (n: number) => readonly ServerSpace[], hasher: CaptureHasher,
+): Promise<Unsigned> {
   const m = periodOf(pk, ts);
   if (m === null) throw new SealcamError('CAPTURE_PERIOD', `ts ${ts} is outside the key cycle`);
   const split = splitCapture(input.bytes.length, pk.n, servers(pk.n));
-  const whole = split.c > 1 ? captureHashAsync(input.bytes) : null;
-  const parts = split.blocks.map((b) => {
-    const data = input.bytes.subarray(b.off, b.off + b.len);
-    const blockHash = sha256(data);
-    return { i: b.i, off: BigInt(b.off), len: b.len, data, blockHash, leaf: merkleLeaf(b.i, BigInt(b.off), b.len, blockHash) };
-  });
-  const { root, proofs } = merkleProofs(parts.map((b) => b.leaf));
-  const captureHash = whole ? await whole : parts[0]!.blockHash;
-  const header = encodeHeader({
-    mode: input.mode, suite: id.suite, contentType: input.contentType, ts, seq: input.seq, manufacturerAddr: id.manufacturerAddr,
-    deviceAddr: id.address, ownerAddr: id.ownerAddr, keyId: pk.keyId, m, captureLen: BigInt(input.bytes.length), captureHash,
-    c: parts.length, frameRoot: root, prevHeaderDigest: input.prevHeaderDigest,
-  });
-  const digest = headerDigest(header);
-  return {
-    header, digest, m, headerSignature: signHeader(id.suite, id.secret, header, digest),
-    blocks: parts.map((b, k) => ({ i: b.i, off: b.off, len: b.len, data: b.data, proof: proofs[k]!.map((p) => ({ side: p.side, hash: p.hash })), d: blockDigest(digest, b.i, b.blockHash) })),
-  };
+  const h = await hasher.hash(input.bytes, split.blocks);
+  try {
+    const parts = split.blocks.map((b, k) => {
+      const blockHash = h.blockHashes[k]!;
+      return { i: b.i, off: BigInt(b.off), len: b.len, data: h.bytes.subarray(b.off, b.off + b.len), blockHash, leaf: merkleLeaf(b.i, BigInt(b.off), b.len, blockHash) };
+    });
+    const { root, proofs } = merkleProofs(parts.map((b) => b.leaf));
+    const header = encodeHeader({
+      mode: input.mode, suite: id.suite, contentType: input.contentType, ts, seq: input.seq, manufacturerAddr: id.manufacturerAddr,
+      deviceAddr: id.address, ownerAddr: id.ownerAddr, keyId: pk.keyId, m, captureLen: BigInt(input.bytes.length), captureHash: h.captureHash,
+      c: parts.length, frameRoot: root, prevHeaderDigest: input.prevHeaderDigest,
+    });
+    const digest = headerDigest(header);
+    return {
+      header, digest, m, headerSignature: signHeader(id.suite, id.secret, header, digest), release: h.release,
+      blocks: parts.map((b, k) => ({ i: b.i, off: b.off, len: b.len, data: b.data, proof: proofs[k]!.map((p) => ({ side: p.side, hash: p.hash })), d: blockDigest(digest, b.i, b.blockHash) })),
+    };
+  } catch (e) {
+    h.release();
+    throw e;
+  }
+}
+
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * A BLOCK payload as [prefix, data]: concatenated, exactly `encodeMessage(msg).payload`.
+ * The encoding ends with `u32 dataLength || data`, so the message encoded without
+ * data ends with that length field, which is then set to the data's length.
+ */
+export function blockPayloadParts(msg: BlockMessage): Uint8Array[] {
+  const prefix = encodeMessage({ ...msg, data: NO_DATA }).payload;
+  new DataView(prefix.buffer, prefix.byteOffset + prefix.length - 4, 4).setUint32(0, msg.data.length);
+  return msg.data.length ? [prefix, msg.data] : [prefix];
 }
 
 /**
@@ -115,19 +134,25 @@ async function prepare(input: SignInput, ts: bigint, id: SignIdentity, pk: FsPub
  */
 export async function signCaptureForOutbox(
   input: SignInput, id: SignIdentity, keys: CaptureKeys, servers: (n: number) => readonly ServerSpace[], now: () => bigint,
+  hasher: CaptureHasher = defaultCaptureHasher(),
 ): Promise<SignedForOutbox> {
   let ts = input.ts;
   let restamped = false;
   for (let attempt = 0; ; attempt++) {
+    let release: (() => void) | undefined;
     try {
       const { publicKey } = await keys.keyFor(ts);
-      const u = await prepare(input, ts, id, publicKey, servers);
+      const u = await prepare(input, ts, id, publicKey, servers, hasher);
+      release = u.release;
       const sigs = await keys.signBlocks(ts, input.seq, u.blocks.map((b) => b.d), 1);
-      const payloads = u.blocks.map((b, k) => encodeMessage({
+      const payloads = u.blocks.map((b, k) => blockPayloadParts({
         type: 'block', header: u.header, headerSignature: u.headerSignature, index: b.i, off: b.off, len: b.len, proof: b.proof, fsSignature: sigs[k]!, data: b.data,
-      }).payload);
-      return { seq: input.seq, ts, m: u.m, keyId: publicKey.keyId, headerDigest: u.digest, payloads, restamped };
+      }));
+      let bytes = 0;
+      for (const p of payloads) for (const part of p) bytes += part.length;
+      return { seq: input.seq, ts, m: u.m, keyId: publicKey.keyId, headerDigest: u.digest, payloads, bytes, restamped, release: u.release };
     } catch (e) {
+      release?.();
       if (attempt === 0 && isSealcamError(e, 'KEY_PERIOD_PASSED', 'SIGN_PERIOD', 'CAPTURE_PERIOD')) {
         const t = now();
         if (t > ts) {

@@ -3,6 +3,7 @@
  * it uses, and its counters (part of the daemon status).
  */
 import type { ContentType, DstpMode } from '../dstp/header.js';
+import type { EncodedItems } from '../outbox/enqueue-items.js';
 
 /** One capture from the camera (src/capture Capture satisfies it). */
 export interface CaptureInput {
@@ -30,13 +31,24 @@ export type ProcessOutcome =
   | { readonly kind: 'queued'; readonly seq: bigint; readonly blocks: number; readonly bytes: number }
   | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly detail?: string };
 
-/** The outbox operation the pipeline needs (src/outbox Outbox satisfies it). */
+/** One block record for the outbox. */
+export interface SinkItem {
+  seq: bigint;
+  index: number;
+  destinations: readonly string[];
+  /** One buffer, or parts stored back to back (written without a copy). */
+  data: Uint8Array | readonly Uint8Array[];
+}
+
+/** The outbox operations the pipeline needs (src/outbox Outbox satisfies it). */
 export interface OutboxSink {
   /**
-   * Durably queues one capture's blocks, all or nothing.
+   * Durably queues one capture's blocks (or their encoded form), all or nothing.
    * @throws (rejects) OutboxFullError OUTBOX_FULL; OutboxError OUTBOX_IO | OUTBOX_CLOSED | ...
    */
-  enqueue(items: readonly { seq: bigint; index: number; destinations: readonly string[]; data: Uint8Array }[]): Promise<void>;
+  enqueue(items: readonly SinkItem[] | EncodedItems): Promise<void>;
+  /** Optional: checks and encodes (checksums) items ahead of enqueue. @throws TypeError/RangeError; OUTBOX_DUPLICATE */
+  encode?(items: readonly SinkItem[]): EncodedItems;
 }
 
 /** Pipeline counters (monotonic except the state fields). */

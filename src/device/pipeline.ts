@@ -8,7 +8,9 @@
  * the same order; the next capture is signed while the previous one is being
  * written. A signed capture is never dropped: a full outbox or a write error
  * makes its store retry until it succeeds (or the daemon stops); new captures
- * are refused BEFORE signing while the outbox is full.
+ * are refused BEFORE signing while the outbox is full. Block bytes go from
+ * the hasher's buffer to the outbox's writev without a copy; the buffer is
+ * given back once the capture is stored (after the 'stored' event).
  */
 import { EventEmitter } from 'node:events';
 import type { ServerSpace } from '../dstp/split.js';
@@ -18,9 +20,11 @@ import { isSealcamError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChainState } from './chain-state.js';
 import { signCaptureForOutbox, type CaptureKeys, type SignedForOutbox, type SignIdentity } from './capture-signer.js';
-import { newPipelineStats, type CaptureInput, type OutboxSink, type PipelineStats, type ProcessOutcome } from './pipeline-types.js';
+import type { CaptureHasher } from './pipeline-hasher.js';
+import type { EncodedItems } from '../outbox/enqueue-items.js';
+import { newPipelineStats, type CaptureInput, type OutboxSink, type PipelineStats, type ProcessOutcome, type SinkItem } from './pipeline-types.js';
 
-export type { CaptureInput, OutboxSink, PipelineStats, ProcessOutcome } from './pipeline-types.js';
+export type { CaptureInput, OutboxSink, PipelineStats, ProcessOutcome, SinkItem } from './pipeline-types.js';
 
 /** Dependencies of {@link CapturePipeline}. */
 export interface PipelineDeps {
@@ -38,14 +42,20 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /** Delay between store retries (ms, default 500). */
   readonly retryMs?: number;
+  /** Capture hashing (default: the process-wide hasher, pipeline-hasher.ts). */
+  readonly hasher?: CaptureHasher;
 }
 
-/** See the file comment. Emits 'full' / 'available' on outbox admission changes and 'stored' per capture. */
+/**
+ * See the file comment. Emits 'full' / 'available' on outbox admission changes and 'stored' per
+ * capture (its payloads are valid during the event only: copy what you keep).
+ */
 export class CapturePipeline extends EventEmitter<{ full: []; available: []; stored: [SignedForOutbox] }> {
   readonly stats: PipelineStats = newPipelineStats();
   private signing: Promise<unknown> = Promise.resolve();
   private storing: Promise<unknown> = Promise.resolve();
   private lastSigned: Uint8Array | null = null;
+  private lastKeyId: Uint8Array | null = null;
   private stopping = false;
   private full_ = false;
 
@@ -99,8 +109,9 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
     // A refusal answers at once; a signed capture is stored after every earlier one (chain order).
     const outcome = signed.then(async (s) => {
       if (s.kind !== 'signed') return s;
+      const encoded = this.encode(s.capture); // checksums now, while earlier captures are being written
       await before;
-      return this.store(s.capture);
+      return this.store(s.capture, encoded);
     });
     this.storing = Promise.all([before, outcome]).catch(() => {});
     return outcome;
@@ -133,14 +144,14 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
         d.identity, d.keys, (n) => {
           if (c.bytes.length > n * d.maxBlockBytes) throw new RangeError(`capture of ${c.bytes.length} bytes exceeds ${n} × ${d.maxBlockBytes}`);
           return d.servers(n);
-        }, () => d.clock.now(),
+        }, () => d.clock.now(), d.hasher,
       );
       this.lastSigned = s.headerDigest;
       this.stats.signed++;
       if (s.restamped) this.stats.restamped++;
       this.stats.signMs += performance.now() - t0;
       this.stats.lastSignedSeq = seq;
-      this.stats.keyId = toHex(s.keyId);
+      if (s.keyId !== this.lastKeyId) [this.lastKeyId, this.stats.keyId] = [s.keyId, toHex(s.keyId)];
       this.stats.period = s.m;
       d.logger.debug({ seq: seq.toString(), ts: s.ts.toString(), m: s.m, c: s.payloads.length }, 'pipeline: capture signed');
       return { kind: 'signed', capture: s };
@@ -151,13 +162,33 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
     }
   }
 
-  private async store(s: SignedForOutbox): Promise<ProcessOutcome> {
+  private items(s: SignedForOutbox): SinkItem[] {
+    return s.payloads.map((data, k) => ({ seq: s.seq, index: k + 1, destinations: this.d.destinations(), data }));
+  }
+
+  /** The capture's records encoded by the outbox ahead of enqueue, or undefined (then enqueue encodes them). */
+  private encode(s: SignedForOutbox): EncodedItems | undefined {
+    try {
+      return this.d.outbox.encode?.(this.items(s));
+    } catch {
+      return undefined; // enqueue reports the same error in the store loop
+    }
+  }
+
+  private async store(s: SignedForOutbox, encoded: EncodedItems | undefined): Promise<ProcessOutcome> {
+    try {
+      return await this.storeWithRetries(s, encoded);
+    } finally {
+      s.release();
+    }
+  }
+
+  private async storeWithRetries(s: SignedForOutbox, encoded: EncodedItems | undefined): Promise<ProcessOutcome> {
     const d = this.d;
-    const items = s.payloads.map((data, k) => ({ seq: s.seq, index: k + 1, destinations: d.destinations(), data }));
-    const bytes = s.payloads.reduce((n, p) => n + p.length, 0);
+    const bytes = s.bytes;
     for (let attempt = 1; ; attempt++) {
       try {
-        await d.outbox.enqueue(items);
+        await d.outbox.enqueue(attempt === 1 && encoded ? encoded : this.items(s)); // a retry re-reads the destinations
         break;
       } catch (e) {
         const code = isSealcamError(e) ? e.code : 'OUTBOX_ERROR';

@@ -26,26 +26,37 @@ export interface EnqueueItem {
   data: RecordData;
 }
 
-/** Items checked and encoded, ready to append. */
-export interface PreparedItems {
-  keys: Set<bigint>;
-  recs: Uint8Array[][];
-  bytes: number;
+/** An item as encoded: its destinations copied at encode time. */
+interface EncodedItem {
+  readonly seq: bigint;
+  readonly index: number;
+  readonly destinations: readonly string[];
 }
 
 /**
- * Checks and encodes enqueue items.
- * @throws TypeError/RangeError naming the bad field; OutboxError OUTBOX_DUPLICATE
- *   (via `taken`), OUTBOX_UNKNOWN_DEST (via `checkDest`).
+ * One capture's records checked and encoded — CRCs computed over their data —
+ * by `Outbox.encode`, ready for `Outbox.enqueue` (e.g. encoded while an earlier
+ * capture is still being written). Opaque; the data must not change until enqueue settles.
  */
-export function prepareItems(
-  items: readonly EnqueueItem[],
-  maxRecordBytes: number,
-  checkDest: (d: unknown, name: string) => string,
-  taken: (key: bigint) => boolean,
-): PreparedItems {
+export class EncodedItems {
+  /** Only assigns (use `Outbox.encode`). */
+  constructor(
+    readonly items: readonly EncodedItem[],
+    readonly keys: readonly bigint[],
+    readonly recs: Uint8Array[][],
+    readonly bytes: number,
+    readonly maxRecordBytes: number,
+  ) {}
+}
+
+/**
+ * Checks the shape of enqueue items and encodes them (pure: no outbox state).
+ * @throws TypeError/RangeError naming the bad field; OutboxError OUTBOX_DUPLICATE (a key twice in `items`).
+ */
+export function encodeItems(items: readonly EnqueueItem[], maxRecordBytes: number): EncodedItems {
   if (!Array.isArray(items) || items.length === 0) throw new TypeError('items must be a non-empty array');
   const keys = new Set<bigint>();
+  const out: EncodedItem[] = [];
   let bytes = 0;
   const recs = items.map((it: EnqueueItem, k) => {
     const name = `items[${k}]`;
@@ -55,16 +66,33 @@ export function prepareItems(
     aint(dataLength(it.data, `${name}.data`), `${name}.data length`, 0, maxRecordBytes);
     if (!Array.isArray(it.destinations)) throw new TypeError(`${name}.destinations must be an array`);
     aint(it.destinations.length, `${name}.destinations.length`, 1, MAX_DESTINATIONS);
-    for (const [j, d] of it.destinations.entries()) checkDest(d, `${name}.destinations[${j}]`);
-    if (new Set(it.destinations).size !== it.destinations.length) throw new RangeError(`${name}.destinations has duplicates`);
+    const destinations = [...it.destinations];
+    for (const [j, d] of destinations.entries()) if (typeof d !== 'string') throw new TypeError(`${name}.destinations[${j}] must be a string`);
+    if (new Set(destinations).size !== destinations.length) throw new RangeError(`${name}.destinations has duplicates`);
     const key = recordKey(it.seq, it.index);
-    if (keys.has(key) || taken(key)) throw outboxError('OUTBOX_DUPLICATE', `record (${it.seq}, ${it.index}) is already queued`);
+    if (keys.has(key)) throw outboxError('OUTBOX_DUPLICATE', `record (${it.seq}, ${it.index}) is twice in items`);
     keys.add(key);
-    const rec = encodeRecord({ type: RecordType.ENQ, seq: it.seq, index: it.index, pending: [...it.destinations], acked: [] }, it.data);
+    out.push({ seq: it.seq, index: it.index, destinations });
+    const rec = encodeRecord({ type: RecordType.ENQ, seq: it.seq, index: it.index, pending: destinations, acked: [] }, it.data);
     for (const b of rec) bytes += b.length;
     return rec;
   });
-  return { keys, recs, bytes };
+  return new EncodedItems(out, [...keys], recs, bytes, maxRecordBytes);
+}
+
+/**
+ * Checks encoded items against the outbox's state.
+ * @throws RangeError (encoded for a larger maxRecordBytes); OutboxError OUTBOX_UNKNOWN_DEST
+ *   (via `checkDest`), OUTBOX_DUPLICATE (via `taken`).
+ */
+export function checkEncoded(
+  e: EncodedItems, maxRecordBytes: number, checkDest: (d: unknown, name: string) => string, taken: (key: bigint) => boolean,
+): void {
+  if (e.maxRecordBytes > maxRecordBytes) throw new RangeError('items were encoded by an outbox with a larger maxRecordBytes');
+  e.items.forEach((it, k) => {
+    for (const [j, d] of it.destinations.entries()) checkDest(d, `items[${k}].destinations[${j}]`);
+    if (taken(e.keys[k]!)) throw outboxError('OUTBOX_DUPLICATE', `record (${it.seq}, ${it.index}) is already queued`);
+  });
 }
 
 /** Total bytes of `data` (one buffer or an array of parts). @throws TypeError naming `name`. */
@@ -76,8 +104,8 @@ function dataLength(data: unknown, name: string): number {
   return n;
 }
 
-/** The index entry of an item written at `loc` as `rec` (from {@link prepareItems}). */
-export function entryFor(it: EnqueueItem, rec: Uint8Array[], loc: Loc): Entry {
+/** The index entry of an item written at `loc` as `rec` (from {@link encodeItems}). */
+export function entryFor(it: EncodedItem, rec: Uint8Array[], loc: Loc): Entry {
   const head = rec[0]!;
   const dv = new DataView(head.buffer, head.byteOffset);
   const dataLen = dv.getUint32(4);

@@ -27,13 +27,14 @@ import { Compactor } from './compaction.js';
 import { DeliveryScheduler, type DestinationStatus } from './delivery.js';
 import { MAX_REGISTERED_DESTINATIONS, writeDestinations } from './destinations.js';
 import { outboxError } from './errors.js';
-import type { Entry, OutboxIndex } from './index-state.js';
+import { CorruptRecords } from './corruption.js';
+import type { OutboxIndex } from './index-state.js';
 import type { Journal } from './journal.js';
 import type { OutboxLock } from './lock.js';
 import type { OutboxOptions, ResolvedOutboxOptions } from './options.js';
 import { openOutboxDir } from './outbox-open.js';
 import { DEST_ID_RE, encodeRecord, recordKey, RecordType } from './record.js';
-import { entryFor, prepareItems, type EnqueueItem } from './enqueue-items.js';
+import { checkEncoded, EncodedItems, encodeItems, entryFor, type EnqueueItem } from './enqueue-items.js';
 import type { ScanReport } from './segment-scan.js';
 import { Admission } from './admission.js';
 import { OutboxReader, type OutboxItem, type OutboxRecord, type PendingRecord } from './reader.js';
@@ -48,7 +49,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private readonly reader: OutboxReader;
   private closed = false;
   private readonly compactor: Compactor;
-  private corruptCount = 0;
+  private readonly corrupt: CorruptRecords;
   private readonly ackWrites = new Map<string, Promise<void>>();
 
   private constructor(
@@ -60,9 +61,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       baseMs: o.retryBaseMs, maxMs: o.retryMaxMs, ackTimeoutMs: o.ackTimeoutMs, maxInFlight: o.maxInFlightPerDest,
     });
     this.admission = new Admission(o, index, (ev, fill) => this.emit(ev, fill));
-    this.reader = new OutboxReader(journal, index, this.scheduler, (e) => this.markCorrupt(e));
+    this.corrupt = new CorruptRecords(index, this.scheduler, journal, o.logger, (r) => this.emit('corrupt', r));
+    this.reader = new OutboxReader(journal, index, this.scheduler, (e) => this.corrupt.mark(e));
     this.compactor = new Compactor((force) => ({
-      journal, index, compactRatio: o.compactRatio, segmentBytes: o.segmentBytes, force, logger: o.logger, onCorrupt: (e) => this.dropCorrupt(e),
+      journal, index, compactRatio: o.compactRatio, segmentBytes: o.segmentBytes, force, logger: o.logger, onCorrupt: (e) => this.corrupt.drop(e),
     }));
   }
 
@@ -107,28 +109,37 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   /**
-   * Queues one capture's block records, all or nothing, and resolves once they are durable.
+   * Checks and encodes one capture's records (their CRCs) for a later {@link enqueue}, e.g.
+   * while an earlier capture is still being written; pure. @throws TypeError/RangeError; OUTBOX_DUPLICATE.
+   */
+  encode(items: readonly EnqueueItem[]): EncodedItems {
+    return encodeItems(items, this.o.maxRecordBytes);
+  }
+
+  /**
+   * Queues one capture's block records (or their {@link encode}d form), all or nothing, and resolves once they are durable.
    * @throws (rejects) TypeError/RangeError for malformed items; OutboxFullError OUTBOX_FULL;
    *   OutboxError OUTBOX_DUPLICATE, OUTBOX_UNKNOWN_DEST, OUTBOX_CLOSED, OUTBOX_IO, OUTBOX_READ_ONLY.
    */
-  async enqueue(items: readonly EnqueueItem[]): Promise<void> {
+  async enqueue(items: readonly EnqueueItem[] | EncodedItems): Promise<void> {
     this.checkOpen(true);
-    const { keys, recs, bytes } = prepareItems(items, this.o.maxRecordBytes, (d, n) => this.checkDest(d, n),
-      (k) => this.index.entries.has(k) || this.admission.isReserved(k));
-    const drops = this.admission.admit(items.length, bytes); // throws OutboxFullError
+    const enc = items instanceof EncodedItems ? items : encodeItems(items, this.o.maxRecordBytes);
+    const { recs, bytes } = enc;
+    checkEncoded(enc, this.o.maxRecordBytes, (d, n) => this.checkDest(d, n), (k) => this.index.entries.has(k) || this.admission.isReserved(k));
+    const drops = this.admission.admit(recs.length, bytes); // throws OutboxFullError
     const dropRecs = drops.map((e) => encodeRecord({ type: RecordType.DROP, seq: e.seq, index: e.index }));
     for (const e of drops) this.scheduler.forget(this.index.remove(e.key)!.key);
     if (drops.length) this.emit('dropped', drops.map((e) => ({ seq: e.seq, index: e.index })));
-    const release = this.admission.reserve(keys, bytes);
+    const release = this.admission.reserve(enc.keys, bytes);
     try {
       await this.journal.append([...dropRecs, ...recs], (locs) => {
         release();
-        items.forEach((it, k) => this.index.insert(entryFor(it, recs[k]!, locs[dropRecs.length + k]!)));
+        enc.items.forEach((it, k) => this.index.insert(entryFor(it, recs[k]!, locs[dropRecs.length + k]!)));
       });
     } finally {
       release();
     }
-    for (const d of new Set(items.flatMap((it) => it.destinations))) this.scheduler.notify(d);
+    for (const d of new Set(enc.items.flatMap((it) => it.destinations))) this.scheduler.notify(d);
   }
 
   /**
@@ -243,7 +254,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     return {
       ...this.admission.fill(), full: this.admission.full, policy: this.o.policy,
       diskBytes: this.journal.diskBytes, segments: this.journal.segmentNumbers().length,
-      corruptRecords: this.corruptCount, destinations,
+      corruptRecords: this.corrupt.count, destinations,
       recovery: { records: this.scan.records, truncatedBytes: this.scan.truncatedBytes, corruptSegments: [...this.scan.corruptSegments] },
     };
   }
@@ -269,22 +280,6 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   async compact(): Promise<void> {
     this.checkOpen(true);
     await this.compactor.run();
-  }
-
-  private markCorrupt(e: Entry): void {
-    if (e.corrupt) return;
-    e.corrupt = true;
-    this.corruptCount++;
-    this.o.logger.error({ seq: e.seq.toString(), index: e.index, segment: e.seg }, 'outbox record fails its checksum');
-    this.emit('corrupt', { seq: e.seq, index: e.index });
-  }
-
-  private async dropCorrupt(e: Entry): Promise<void> {
-    this.markCorrupt(e);
-    if (this.index.entries.get(e.key) !== e) return;
-    this.index.remove(e.key);
-    this.scheduler.forget(e.key);
-    await this.journal.append([encodeRecord({ type: RecordType.DROP, seq: e.seq, index: e.index })]);
   }
 
   /** Waits for pending writes and compaction, closes files and releases the lock; pullers reject with OUTBOX_CLOSED. Idempotent. */

@@ -10,6 +10,9 @@ import { ManualClock } from '../../src/platform/clock.js';
 import { concat, toHex } from '../../src/platform/bytes.js';
 import { decodeFsPublicKey } from '../../src/scheme/index.js';
 import { decodeMessage, MessageKind, type BlockMessage } from '../../src/transport/messages.js';
+import { CapturePipeline } from '../../src/device/pipeline.js';
+import { CaptureHasher, type CaptureHashes } from '../../src/device/pipeline-hasher.js';
+import { silentLogger } from '../../src/platform/logger.js';
 import { makeRig, type Rig } from './helpers/rig.js';
 
 const still = (bytes: Uint8Array, t: bigint) => ({ bytes, captureTime: t, mode: 1 as const, contentType: 1 as const });
@@ -105,6 +108,43 @@ describe('CapturePipeline', () => {
       assert.equal(toHex(decodeHeader((await blocksOf(rig, fifth.kind === 'queued' ? fifth.seq : 0n))[0]!.header).prevHeaderDigest),
         toHex(headerDigest((await blocksOf(rig, 3n))[0]!.header)), 'the chain skips the refused capture cleanly');
     } finally {
+      await rig.close();
+    }
+  });
+
+  it('hash workers: blocks go from the shared buffer to the outbox without a copy; the buffer is reused once stored', async () => {
+    const rig = await makeRig({ n: 3 });
+    const buffers: ArrayBufferLike[] = [];
+    const hasher = new (class extends CaptureHasher {
+      override async hash(bytes: Uint8Array, blocks: readonly { off: number; len: number }[]): Promise<CaptureHashes> {
+        const h = await super.hash(bytes, blocks);
+        buffers.push(h.bytes.buffer);
+        return h;
+      }
+    })({ workers: 2, minParallelBytes: 0, pooled: 1 });
+    const pipeline = new CapturePipeline({
+      identity: rig.identity, keys: rig.km, chain: rig.chain, outbox: rig.outbox, destinations: () => ['owner'],
+      servers: (n) => Array.from({ length: n }, () => ({ free: null })), maxBlockBytes: 1 << 20, clock: rig.clock, logger: silentLogger, hasher,
+    });
+    try {
+      const caps = [randomBytes(3000), randomBytes(4001), randomBytes(5002)];
+      const stored: string[] = [];
+      pipeline.on('stored', (s) => stored.push(toHex(concat(...s.payloads.flat())))); // valid during the event
+      for (const c of caps) assert.equal((await pipeline.process(still(c, rig.clock.now()))).kind, 'queued');
+      assert.ok(buffers.every((b) => b instanceof SharedArrayBuffer));
+      assert.equal(buffers[1], buffers[0], 'released after the store, then reused');
+      assert.equal(buffers[2], buffers[0]);
+      for (let k = 0; k < caps.length; k++) {
+        const blocks = await blocksOf(rig, BigInt(k + 1));
+        verifyAll(rig, blocks);
+        assert.equal(toHex(concat(...blocks.map((b) => b.data))), toHex(caps[k]!), `capture ${k + 1} intact although its buffer was reused`);
+        const payloads = await Promise.all(blocks.map(async (b) => toHex((await rig.outbox.read(BigInt(k + 1), b.index)).data)));
+        assert.equal(stored[k], payloads.join(''), "the 'stored' payloads are what the outbox holds");
+      }
+    } finally {
+      pipeline.stop();
+      await pipeline.drain();
+      await hasher.close();
       await rig.close();
     }
   });
