@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import { Outbox } from '../../src/outbox/index.js';
 import { encodeRecord, readRecordHeader, RecordType } from '../../src/outbox/record.js';
 import { concat } from '../../src/platform/bytes.js';
+import { isSealcamError } from '../../src/platform/errors.js';
 import { blockData, tempDir } from './helpers.js';
 
 const meta = { type: RecordType.ENQ, seq: 7n, index: 2, pending: ['a'], acked: [] } as const;
@@ -70,5 +71,35 @@ test('parts backed by a SharedArrayBuffer are written like any other bytes', asy
     await box.close();
   } finally {
     t.remove();
+  }
+});
+
+test('encode() ahead of enqueue: same records; checked again against the outbox state at enqueue', async () => {
+  const t = tempDir();
+  const u = tempDir();
+  try {
+    const box = await Outbox.open({ dir: t.dir });
+    await box.addDestination('a');
+    const dests = ['a'];
+    const enc = box.encode([{ seq: 5n, index: 1, destinations: dests, data: [blockData(5n, 1, 10), blockData(5n, 2, 20)] }]);
+    dests.push('b'); // later changes of the caller's array do not leak into the encoded records
+    assert.throws(() => box.encode([]), TypeError);
+    assert.throws(() => box.encode([{ seq: 6n, index: 1, destinations: ['a'], data: new Uint8Array(1) }, { seq: 6n, index: 1, destinations: ['a'], data: new Uint8Array(1) }]),
+      (e) => isSealcamError(e, 'OUTBOX_DUPLICATE'));
+    const unknown = box.encode([{ seq: 7n, index: 1, destinations: ['zz'], data: new Uint8Array(1) }]);
+    await box.enqueue(enc);
+    await assert.rejects(box.enqueue(enc), (e) => isSealcamError(e, 'OUTBOX_DUPLICATE'), 'an encoded capture is queued once');
+    await assert.rejects(box.enqueue(unknown), (e) => isSealcamError(e, 'OUTBOX_UNKNOWN_DEST'));
+    const r = await box.read(5n, 1);
+    assert.deepEqual(r.data, concat(blockData(5n, 1, 10), blockData(5n, 2, 20)));
+    assert.deepEqual(r.pending, ['a']);
+    const small = await Outbox.open({ dir: u.dir, maxRecordBytes: 8 });
+    await small.addDestination('a');
+    await assert.rejects(small.enqueue(box.encode([{ seq: 1n, index: 1, destinations: ['a'], data: new Uint8Array(4) }])), /larger maxRecordBytes/);
+    await small.close();
+    await box.close();
+  } finally {
+    t.remove();
+    u.remove();
   }
 });
