@@ -15,11 +15,8 @@ FROM ${NODE_IMAGE} AS build
 ARG PKG=/tmp/sealcam-pkg
 WORKDIR /src
 COPY package.json package-lock.json ./
-# test/deploy: deps (the test links the checkout's node_modules instead). `npm ci`
-# refuses a lock file that lacks optional platform packages (npm/cli#4828); then
-# install from the same lock without rewriting it.
-RUN npm ci --no-audit --no-fund --ignore-scripts \
- || npm install --no-save --no-audit --no-fund --ignore-scripts
+# test/deploy: deps (the test links the checkout's node_modules instead).
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsup.config.ts README.md ./
 COPY src ./src
 COPY bin ./bin
