@@ -26,6 +26,7 @@ import { splitCapture, type ServerSpace } from '../dstp/split.js';
 import { isSealcamError, SealcamError } from '../platform/errors.js';
 import { periodOf, type FsPublicKey } from '../scheme/index.js';
 import { encodeMessage, type BlockMessage } from '../transport/messages.js';
+import type { ChecksummedPart, RecordData } from '../outbox/record.js';
 import { defaultCaptureHasher, type CaptureHasher } from './pipeline-hasher.js';
 
 /** The key manager operations used here. */
@@ -54,6 +55,14 @@ export interface SignIdentity {
   readonly ownerAddr: Uint8Array;
 }
 
+/** Options of {@link signCaptureForOutbox}. */
+export interface SignOptions {
+  /** Capture hashing (default: the process-wide hasher). */
+  readonly hasher?: CaptureHasher;
+  /** The outbox's part checksum (Outbox.checksum): block bytes are checksummed while they are hashed. */
+  readonly checksum?: (bytes: Uint8Array) => ChecksummedPart;
+}
+
 /** A signed capture ready for the outbox. */
 export interface SignedForOutbox {
   readonly seq: bigint;
@@ -67,6 +76,8 @@ export interface SignedForOutbox {
    * bytes are views of the capture or of a pooled copy: valid until {@link release}.
    */
   readonly payloads: Uint8Array[][];
+  /** The same payloads as outbox record data: the block bytes as checksummed parts when a `checksum` was given. */
+  readonly records: RecordData[];
   /** Total bytes of the payloads. */
   readonly bytes: number;
   /** True when ts was moved past the capture time (see the file comment). */
@@ -81,17 +92,23 @@ interface Unsigned {
   readonly headerSignature: Uint8Array;
   readonly m: number;
   readonly blocks: { i: number; off: bigint; len: number; data: Uint8Array; proof: { side: 'left' | 'right'; hash: Uint8Array }[]; d: Uint8Array }[];
+  /** Checksummed block bytes (block i at [i-1]) when a checksum was given. */
+  readonly sums: ChecksummedPart[] | null;
   release(): void;
 }
 
 /** Everything but the FsSignatures: split, hashes, Merkle proofs, header, ECDSA, block digests. */
 async function prepare(
-  input: SignInput, ts: bigint, id: SignIdentity, pk: FsPublicKey, servers: (n: number) => readonly ServerSpace[], hasher: CaptureHasher,
+  input: SignInput, ts: bigint, id: SignIdentity, pk: FsPublicKey, servers: (n: number) => readonly ServerSpace[], o: SignOptions,
 ): Promise<Unsigned> {
   const m = periodOf(pk, ts);
   if (m === null) throw new SealcamError('CAPTURE_PERIOD', `ts ${ts} is outside the key cycle`);
   const split = splitCapture(input.bytes.length, pk.n, servers(pk.n));
-  const h = await hasher.hash(input.bytes, split.blocks);
+  let sums: ChecksummedPart[] | null = null;
+  const checksum = o.checksum;
+  const h = await (o.hasher ?? defaultCaptureHasher()).hash(input.bytes, split.blocks, checksum && ((bytes) => {
+    sums = split.blocks.map((b) => checksum(bytes.subarray(b.off, b.off + b.len)));
+  }));
   try {
     const parts = split.blocks.map((b, k) => {
       const blockHash = h.blockHashes[k]!;
@@ -105,7 +122,7 @@ async function prepare(
     });
     const digest = headerDigest(header);
     return {
-      header, digest, m, headerSignature: signHeader(id.suite, id.secret, header, digest), release: h.release,
+      header, digest, m, headerSignature: signHeader(id.suite, id.secret, header, digest), sums, release: h.release,
       blocks: parts.map((b, k) => ({ i: b.i, off: b.off, len: b.len, data: b.data, proof: proofs[k]!.map((p) => ({ side: p.side, hash: p.hash })), d: blockDigest(digest, b.i, b.blockHash) })),
     };
   } catch (e) {
@@ -133,8 +150,7 @@ export function blockPayloadParts(msg: BlockMessage): Uint8Array[] {
  *   twice in a row); SealcamError CAPTURE_PERIOD; RangeError on a malformed input (e.g. from `servers`)
  */
 export async function signCaptureForOutbox(
-  input: SignInput, id: SignIdentity, keys: CaptureKeys, servers: (n: number) => readonly ServerSpace[], now: () => bigint,
-  hasher: CaptureHasher = defaultCaptureHasher(),
+  input: SignInput, id: SignIdentity, keys: CaptureKeys, servers: (n: number) => readonly ServerSpace[], now: () => bigint, o: SignOptions = {},
 ): Promise<SignedForOutbox> {
   let ts = input.ts;
   let restamped = false;
@@ -142,15 +158,16 @@ export async function signCaptureForOutbox(
     let release: (() => void) | undefined;
     try {
       const { publicKey } = await keys.keyFor(ts);
-      const u = await prepare(input, ts, id, publicKey, servers, hasher);
+      const u = await prepare(input, ts, id, publicKey, servers, o);
       release = u.release;
       const sigs = await keys.signBlocks(ts, input.seq, u.blocks.map((b) => b.d), 1);
       const payloads = u.blocks.map((b, k) => blockPayloadParts({
         type: 'block', header: u.header, headerSignature: u.headerSignature, index: b.i, off: b.off, len: b.len, proof: b.proof, fsSignature: sigs[k]!, data: b.data,
       }));
+      const records = u.sums ? payloads.map((p, k) => [p[0]!, u.sums![k]!]) : payloads;
       let bytes = 0;
       for (const p of payloads) for (const part of p) bytes += part.length;
-      return { seq: input.seq, ts, m: u.m, keyId: publicKey.keyId, headerDigest: u.digest, payloads, bytes, restamped, release: u.release };
+      return { seq: input.seq, ts, m: u.m, keyId: publicKey.keyId, headerDigest: u.digest, payloads, records, bytes, restamped, release: u.release };
     } catch (e) {
       release?.();
       if (attempt === 0 && isSealcamError(e, 'KEY_PERIOD_PASSED', 'SIGN_PERIOD', 'CAPTURE_PERIOD')) {

@@ -78,22 +78,39 @@ export class CaptureHasher {
 
   /**
    * captureHash and every blockHash of `bytes` split into `blocks` (contiguous from 0, covering it).
-   * @throws TypeError / RangeError naming a bad argument
+   * `meanwhile(bytes)` (with the returned `bytes`) runs in this thread while the workers hash,
+   * e.g. to checksum the block bytes for the outbox at the same time.
+   * @throws TypeError / RangeError naming a bad argument; what `meanwhile` throws
    */
-  async hash(bytes: Uint8Array, blocks: readonly { readonly off: number; readonly len: number }[]): Promise<CaptureHashes> {
+  async hash(
+    bytes: Uint8Array, blocks: readonly { readonly off: number; readonly len: number }[], meanwhile?: (bytes: Uint8Array) => void,
+  ): Promise<CaptureHashes> {
     abytes(bytes, 'bytes');
     checkBlocks(blocks, bytes.length);
     const streams = captureStreams(blocks);
     const n = this.workers;
     if (bytes.length < (this.opts.minParallelBytes ?? PARALLEL_HASH_BYTES) || n < 1 || this.closed || this.failures >= MAX_WORKER_FAILURES) {
-      return { ...fromStreams(runStreams(bytes, streams)), bytes, release: noop };
+      const h = fromStreams(runStreams(bytes, streams));
+      meanwhile?.(bytes);
+      return { ...h, bytes, release: noop };
     }
     const { view, release } = this.share(bytes);
+    const jobs = this.dispatch(view, streams, n); // posted before this returns
+    let failed: { e: unknown } | undefined;
+    try {
+      meanwhile?.(view);
+    } catch (e) {
+      failed = { e };
+    }
     let digests: Uint8Array[][];
     try {
-      digests = await this.dispatch(view, streams, n);
+      digests = await jobs;
     } catch {
-      digests = runStreams(view, streams); // a worker failed: same result, computed here
+      digests = failed ? [] : runStreams(view, streams); // a worker failed: same result, computed here
+    }
+    if (failed) {
+      release();
+      throw failed.e;
     }
     return { ...fromStreams(digests), bytes: view, release };
   }

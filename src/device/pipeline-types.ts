@@ -4,6 +4,7 @@
  */
 import type { ContentType, DstpMode } from '../dstp/header.js';
 import type { EncodedItems } from '../outbox/enqueue-items.js';
+import type { ChecksummedPart, RecordData } from '../outbox/record.js';
 
 /** One capture from the camera (src/capture Capture satisfies it). */
 export interface CaptureInput {
@@ -37,7 +38,7 @@ export interface SinkItem {
   index: number;
   destinations: readonly string[];
   /** One buffer, or parts stored back to back (written without a copy). */
-  data: Uint8Array | readonly Uint8Array[];
+  data: RecordData;
 }
 
 /** The outbox operations the pipeline needs (src/outbox Outbox satisfies it). */
@@ -49,6 +50,8 @@ export interface OutboxSink {
   enqueue(items: readonly SinkItem[] | EncodedItems): Promise<void>;
   /** Optional: checks and encodes (checksums) items ahead of enqueue. @throws TypeError/RangeError; OUTBOX_DUPLICATE */
   encode?(items: readonly SinkItem[]): EncodedItems;
+  /** Optional: checksums a record part ahead of time (block bytes, while they are hashed). @throws TypeError */
+  checksum?(bytes: Uint8Array): ChecksummedPart;
 }
 
 /** Pipeline counters (monotonic except the state fields). */

@@ -9,8 +9,9 @@
  * written. A signed capture is never dropped: a full outbox or a write error
  * makes its store retry until it succeeds (or the daemon stops); new captures
  * are refused BEFORE signing while the outbox is full. Block bytes go from
- * the hasher's buffer to the outbox's writev without a copy; the buffer is
- * given back once the capture is stored (after the 'stored' event).
+ * the hasher's buffer to the outbox's writev without a copy, checksummed by
+ * the outbox while the hash workers hash them; the buffer is given back once
+ * the capture is stored (after the 'stored' event).
  */
 import { EventEmitter } from 'node:events';
 import type { ServerSpace } from '../dstp/split.js';
@@ -19,7 +20,7 @@ import type { Clock } from '../platform/clock.js';
 import { isSealcamError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChainState } from './chain-state.js';
-import { signCaptureForOutbox, type CaptureKeys, type SignedForOutbox, type SignIdentity } from './capture-signer.js';
+import { signCaptureForOutbox, type CaptureKeys, type SignedForOutbox, type SignIdentity, type SignOptions } from './capture-signer.js';
 import type { CaptureHasher } from './pipeline-hasher.js';
 import type { EncodedItems } from '../outbox/enqueue-items.js';
 import { newPipelineStats, type CaptureInput, type OutboxSink, type PipelineStats, type ProcessOutcome, type SinkItem } from './pipeline-types.js';
@@ -59,9 +60,13 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
   private stopping = false;
   private full_ = false;
 
+  private readonly signOptions: SignOptions;
+
   /** Only assigns. */
   constructor(private readonly d: PipelineDeps) {
     super();
+    const outbox = d.outbox;
+    this.signOptions = { ...(d.hasher ? { hasher: d.hasher } : {}), ...(outbox.checksum ? { checksum: (b: Uint8Array) => outbox.checksum!(b) } : {}) };
   }
 
   /** True while new captures are refused because the outbox is full. */
@@ -109,7 +114,7 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
     // A refusal answers at once; a signed capture is stored after every earlier one (chain order).
     const outcome = signed.then(async (s) => {
       if (s.kind !== 'signed') return s;
-      const encoded = this.encode(s.capture); // checksums now, while earlier captures are being written
+      const encoded = this.encode(s.capture); // checks and encodes now, while earlier captures are being written
       await before;
       return this.store(s.capture, encoded);
     });
@@ -144,7 +149,7 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
         d.identity, d.keys, (n) => {
           if (c.bytes.length > n * d.maxBlockBytes) throw new RangeError(`capture of ${c.bytes.length} bytes exceeds ${n} × ${d.maxBlockBytes}`);
           return d.servers(n);
-        }, () => d.clock.now(), d.hasher,
+        }, () => d.clock.now(), this.signOptions,
       );
       this.lastSigned = s.headerDigest;
       this.stats.signed++;
@@ -163,7 +168,7 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
   }
 
   private items(s: SignedForOutbox): SinkItem[] {
-    return s.payloads.map((data, k) => ({ seq: s.seq, index: k + 1, destinations: this.d.destinations(), data }));
+    return s.records.map((data, k) => ({ seq: s.seq, index: k + 1, destinations: this.d.destinations(), data }));
   }
 
   /** The capture's records encoded by the outbox ahead of enqueue, or undefined (then enqueue encodes them). */

@@ -3,7 +3,8 @@
  * (STYLE.md §2: every argument checked and named), and the index entry of a
  * record once its location is known.
  */
-import { abigint, abytes, aint, U64_MAX } from '../platform/bytes.js';
+import { abigint, aint, U64_MAX } from '../platform/bytes.js';
+import { isChecksummedPart } from './crc.js';
 import { outboxError } from './errors.js';
 import type { Entry } from './index-state.js';
 import type { Loc } from './journal.js';
@@ -98,9 +99,13 @@ export function checkEncoded(
 /** Total bytes of `data` (one buffer or an array of parts). @throws TypeError naming `name`. */
 function dataLength(data: unknown, name: string): number {
   if (data instanceof Uint8Array) return data.length;
-  if (!Array.isArray(data)) throw new TypeError(`${name} must be a Uint8Array or an array of them`);
+  if (!Array.isArray(data)) throw new TypeError(`${name} must be a Uint8Array or an array of parts`);
   let n = 0;
-  for (const [j, p] of (data as unknown[]).entries()) n += abytes(p, `${name}[${j}]`).length;
+  for (const [j, p] of (data as unknown[]).entries()) {
+    if (isChecksummedPart(p)) n += p.bytes.length;
+    else if (p instanceof Uint8Array) n += p.length;
+    else throw new TypeError(`${name}[${j}] must be a Uint8Array or a part from checksumPart()`);
+  }
   return n;
 }
 

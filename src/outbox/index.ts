@@ -11,4 +11,5 @@ export { OutboxFullError, isOutboxFull, outboxError, type OutboxError, type Outb
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { DEST_ID_RE, MAX_DESTINATIONS, type RecordData } from './record.js';
 export { OUTBOX_LOCK_FILE } from './lock.js';
+export { checksumPart, crc32Combine, ChecksummedPart } from './crc.js';
 export { MAX_REGISTERED_DESTINATIONS } from './destinations.js';

@@ -136,8 +136,9 @@ export class Journal {
       for (const b of batch) for (const rec of b.records) for (const buf of rec) total += buf.length;
       try {
         let seg = this.segs.get(this.head)!;
-        if (seg.size + total > this.segmentBytes && seg.size > SEGMENT_HEADER_BYTES) {
-          await this.createSegment(this.head + 1);
+        const rotate = seg.size + total > this.segmentBytes && seg.size > SEGMENT_HEADER_BYTES;
+        if (rotate) {
+          await this.createSegment(this.head + 1, false); // its header becomes durable with this batch
           seg = this.segs.get(this.head)!;
         }
         const start = seg.size;
@@ -153,7 +154,8 @@ export class Journal {
           }),
         );
         await writeAll(seg.fh, bufs, start);
-        await seg.fh.datasync();
+        // A new segment: its header and this batch in one fdatasync, its directory entry meanwhile.
+        await Promise.all([seg.fh.datasync(), rotate ? fsyncDir(this.dir) : undefined]);
         seg.size = pos;
         batch.forEach((b, i) => {
           try {
@@ -171,13 +173,16 @@ export class Journal {
     this.flushing = undefined;
   }
 
-  private async createSegment(no: number): Promise<void> {
+  /** Creates segment `no` as the head; `sync` makes it durable now (else the caller syncs it with its first batch). */
+  private async createSegment(no: number, sync = true): Promise<void> {
     const path = join(this.dir, segmentName(no));
     const fh = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
     try {
       await writeAll(fh, [segmentHeader(no)], 0);
-      await fh.datasync();
-      await fsyncDir(this.dir);
+      if (sync) {
+        await fh.datasync();
+        await fsyncDir(this.dir);
+      }
     } catch (e) {
       await fh.close().catch(() => {});
       throw e;

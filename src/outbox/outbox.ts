@@ -28,6 +28,7 @@ import { DeliveryScheduler, type DestinationStatus } from './delivery.js';
 import { MAX_REGISTERED_DESTINATIONS, writeDestinations } from './destinations.js';
 import { outboxError } from './errors.js';
 import { CorruptRecords } from './corruption.js';
+import { checksumPart, type ChecksummedPart } from './crc.js';
 import type { OutboxIndex } from './index-state.js';
 import type { Journal } from './journal.js';
 import type { OutboxLock } from './lock.js';
@@ -106,6 +107,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (typeof dest !== 'string') throw new TypeError(`${name} must be a string`);
     if (!this.registry.has(dest)) throw outboxError('OUTBOX_UNKNOWN_DEST', `${name} ${JSON.stringify(dest)} is not registered`);
     return dest;
+  }
+
+  /** Checksums a record part now, for a later {@link encode} / {@link enqueue} (crc.ts). @throws TypeError */
+  checksum(bytes: Uint8Array): ChecksummedPart {
+    return checksumPart(bytes);
   }
 
   /**

@@ -15,6 +15,9 @@
  * one of the two CRCs or the length bounds, so a scanner stops exactly there.
  */
 import { crc32 } from 'node:zlib';
+import { crcOfParts, type ChecksummedPart } from './crc.js';
+
+export { checksumPart, ChecksummedPart } from './crc.js';
 
 export const SEGMENT_MAGIC = Uint8Array.of(0x53, 0x43, 0x4f, 0x42); // "SCOB"
 export const SEGMENT_VERSION = 1;
@@ -101,30 +104,28 @@ function encodeMeta(m: JournalMeta): Uint8Array {
   return out;
 }
 
-/** A record's data: one buffer, or several parts written back to back (never copied). */
-export type RecordData = Uint8Array | readonly Uint8Array[];
+/**
+ * A record's data: one buffer, or parts written back to back (never copied);
+ * a part may have been checksummed ahead of time ({@link checksumPart}).
+ */
+export type RecordData = Uint8Array | readonly (Uint8Array | ChecksummedPart)[];
 
 const NO_DATA: readonly Uint8Array[] = [];
 
 /** The non-empty parts of `data`, in order. */
-export function dataParts(data: RecordData): Uint8Array[] {
+export function dataParts(data: RecordData): (Uint8Array | ChecksummedPart)[] {
   if (data instanceof Uint8Array) return data.length ? [data] : [];
-  return data.filter((p) => p.length > 0);
+  return data.filter((p) => (p instanceof Uint8Array ? p.length : p.bytes.length) > 0);
 }
 
 /**
  * Encodes one journal record (header + meta + data) as the list of buffers to
  * write: the header (with meta), then the data parts themselves (no copy; the
- * CRC runs over the parts in order, equal to the CRC of their concatenation).
+ * CRC is that of their concatenation, combined from checksummed parts' CRCs).
  */
 export function encodeRecord(meta: JournalMeta, data: RecordData = NO_DATA): Uint8Array[] {
   const parts = dataParts(data);
-  let len = 0;
-  let crc = 0;
-  for (const p of parts) {
-    len += p.length;
-    crc = crc32(p, crc);
-  }
+  const { len, crc } = crcOfParts(parts);
   const m = encodeMeta(meta);
   const head = new Uint8Array(RECORD_HEADER_BYTES + m.length);
   const dv = new DataView(head.buffer);
@@ -133,7 +134,7 @@ export function encodeRecord(meta: JournalMeta, data: RecordData = NO_DATA): Uin
   dv.setUint32(8, crc);
   head.set(m, RECORD_HEADER_BYTES);
   dv.setUint32(12, crc32(m, crc32(head.subarray(0, 12))));
-  return [head, ...parts];
+  return [head, ...parts.map((p) => (p instanceof Uint8Array ? p : p.bytes))];
 }
 
 /** Parsed fixed record header. */

@@ -115,6 +115,31 @@ describe('CaptureHasher', () => {
     }
   });
 
+  it("meanwhile runs on the hashed bytes while the workers hash; if it throws, hash rejects after the workers are done", async () => {
+    const hasher = new CaptureHasher({ workers: 2, minParallelBytes: 0, pooled: 1 });
+    try {
+      const bytes = new Uint8Array(randomBytes(4 << 20));
+      const blocks = blocksOf([1 << 20, 3 << 20]);
+      let seen: Uint8Array | undefined;
+      const h = await hasher.hash(bytes, blocks, (view) => (seen = view));
+      assert.equal(seen, h.bytes);
+      assertHashes(h, bytes, blocks);
+      const buffer = h.bytes.buffer;
+      h.release();
+      await assert.rejects(hasher.hash(bytes, blocks, () => {
+        throw new Error('boom');
+      }), /boom/);
+      const next = await hasher.hash(bytes, blocks);
+      assert.equal(next.bytes.buffer, buffer, 'the failed call gave its buffer back');
+      assertHashes(next, bytes, blocks);
+      let small: Uint8Array | undefined;
+      await new CaptureHasher({ workers: 0 }).hash(bytes, blocks, (view) => (small = view));
+      assert.equal(small, bytes, 'in-thread hashing calls it too, with the input');
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('checks its arguments', async () => {
     const hasher = new CaptureHasher({ workers: 0 });
     const bytes = new Uint8Array(10);
