@@ -11,7 +11,8 @@
  * (pipeline-hasher.ts: block 1 hashed once, the passes of a large capture on
  * two worker threads), and each BLOCK payload is produced as two parts —
  * the encoded message up to the data, then a view of the block bytes — which
- * the outbox writes with writev: the block bytes are never copied.
+ * the outbox writes with writev: the block bytes are never copied, and with
+ * `checksum` (Outbox.checksum) the outbox checksums them while they are hashed.
  *
  * A capture whose period's key was erased while it waited (it straddled a
  * period boundary) is re-stamped with the current time and signed again: the
