@@ -227,6 +227,8 @@ async function continuousRows(): Promise<Row[]> {
       ...(mem ? [row('continuous signed+queued (tmpfs) / raw SHA-256', (100 * tmpfs.mbs) / sha.mbs, '%', 60)] : []),
       row('continuous signing stage / raw SHA-256', (100 * signing.mbs) / sha.mbs, '%', 60),
       row('continuous signed+queued (disk) / raw append+fdatasync', (100 * queued.mbs) / raw.mbs, '%'),
+      // Load-independent: CPU per MB (all threads) in one-thread SHA-256 passes; on N idle cores the ratio above is at most N / this.
+      row(`continuous signed+queued (${mem ? 'tmpfs' : 'disk'}) CPU per MB, in SHA-256 passes`, (mem ? tmpfs : queued).cpu / (mem ? tmpfs : queued).bytes / (sha.cpu / sha.bytes), 'passes'),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
