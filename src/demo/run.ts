@@ -152,7 +152,8 @@ export async function runDemo(o: DemoOptions, progress: (line: string) => void):
     const target = exported.find((e) => e.bundlePath !== null);
     if (target?.bundlePath) {
       facts.probe = await probeServer({
-        brokerUrl, serverId: servers[0]!.serverId, deviceAddr: device.address, stateDir, bundlePath: target.bundlePath, index: 2,
+        // Block 1 is the block Algorithm 1 gave the first server.
+        brokerUrl, serverId: servers[0]!.serverId, deviceAddr: device.address, stateDir, bundlePath: target.bundlePath, index: 1,
       });
     }
     facts.servers = [];

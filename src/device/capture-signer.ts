@@ -83,6 +83,11 @@ export interface SignedForOutbox {
   readonly bytes: number;
   /** True when ts was moved past the capture time (see the file comment). */
   readonly restamped: boolean;
+  /**
+   * Algorithm 1's destination of block i at [i-1]: an index into the `servers(n)`
+   * list the split was sized from, or null (no server: every destination gets it).
+   */
+  readonly servers: readonly (number | null)[];
   /** Gives pooled memory back once the payloads are stored (idempotent); the payloads must not be used afterwards. */
   release(): void;
 }
@@ -95,6 +100,8 @@ interface Unsigned {
   readonly blocks: { i: number; off: bigint; len: number; data: Uint8Array; proof: { side: 'left' | 'right'; hash: Uint8Array }[]; d: Uint8Array }[];
   /** Checksummed block bytes (block i at [i-1]) when a checksum was given. */
   readonly sums: ChecksummedPart[] | null;
+  /** Algorithm 1's server index of each block (see SignedForOutbox.servers). */
+  readonly servers: (number | null)[];
   release(): void;
 }
 
@@ -124,6 +131,7 @@ async function prepare(
     const digest = headerDigest(header);
     return {
       header, digest, m, headerSignature: signHeader(id.suite, id.secret, header, digest), sums, release: h.release,
+      servers: split.blocks.map((b) => b.server),
       blocks: parts.map((b, k) => ({ i: b.i, off: b.off, len: b.len, data: b.data, proof: proofs[k]!.map((p) => ({ side: p.side, hash: p.hash })), d: blockDigest(digest, b.i, b.blockHash) })),
     };
   } catch (e) {
@@ -168,7 +176,7 @@ export async function signCaptureForOutbox(
       const records = u.sums ? payloads.map((p, k) => [p[0]!, u.sums![k]!]) : payloads;
       let bytes = 0;
       for (const p of payloads) for (const part of p) bytes += part.length;
-      return { seq: input.seq, ts, m: u.m, keyId: publicKey.keyId, headerDigest: u.digest, payloads, records, bytes, restamped, release: u.release };
+      return { seq: input.seq, ts, m: u.m, keyId: publicKey.keyId, headerDigest: u.digest, payloads, records, bytes, restamped, servers: u.servers, release: u.release };
     } catch (e) {
       release?.();
       if (attempt === 0 && isSealcamError(e, 'KEY_PERIOD_PASSED', 'SIGN_PERIOD', 'CAPTURE_PERIOD')) {

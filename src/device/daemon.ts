@@ -169,7 +169,8 @@ export class DeviceDaemon {
     const servers = destinations.filter((d) => d.kind === 'server');
     const pipeline = new CapturePipeline({
       identity: id, keys: km, chain, outbox, destinations: () => ids, maxBlockBytes: build.MAX_BLOCK_BYTES,
-      servers: (n) => this.space.spaces(servers, n, this.clock.now()), clock: this.clock, logger: log.child({ component: 'pipeline' }),
+      servers: (n) => this.space.spaces(servers, n, this.clock.now()), serverIds: () => servers.map((s) => s.id),
+      clock: this.clock, logger: log.child({ component: 'pipeline' }),
     });
     this.pipeline = pipeline;
     outbox.on('full', () => pipeline.setFull(true));

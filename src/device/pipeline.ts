@@ -37,6 +37,13 @@ export interface PipelineDeps {
   destinations(): readonly string[];
   /** Algorithm 1 input for a key with n blocks per capture. */
   servers(n: number): readonly ServerSpace[];
+  /**
+   * Destination ids of the storage servers, in the order of `servers(n)`. Each
+   * block then goes to the one server Algorithm 1 sized it for, plus every
+   * destination that is not a server (the owner's phone gets whole captures).
+   * Omitted: every block goes to every destination.
+   */
+  serverIds?(): readonly string[];
   /** Largest block (bytes): captures above n × this are refused unsigned. */
   readonly maxBlockBytes: number;
   readonly clock: Clock;
@@ -168,7 +175,15 @@ export class CapturePipeline extends EventEmitter<{ full: []; available: []; sto
   }
 
   private items(s: SignedForOutbox): SinkItem[] {
-    return s.records.map((data, k) => ({ seq: s.seq, index: k + 1, destinations: this.d.destinations(), data }));
+    const all = this.d.destinations();
+    const ids = this.d.serverIds?.() ?? [];
+    const others = all.filter((id) => !ids.includes(id));
+    return s.records.map((data, k) => {
+      const idx = s.servers[k];
+      const target = idx === null || idx === undefined ? undefined : ids[idx];
+      const destinations = target !== undefined && all.includes(target) ? [...others, target] : all;
+      return { seq: s.seq, index: k + 1, destinations, data };
+    });
   }
 
   /** The capture's records encoded by the outbox ahead of enqueue, or undefined (then enqueue encodes them). */

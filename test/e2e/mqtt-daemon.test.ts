@@ -49,17 +49,16 @@ async function deviceConfig(path: string, o: { stateDir: string; prefix: string;
   ].join('\n'));
 }
 
-/** Blocks 1..c of capture `seq` as stored by a (stopped) server, read through its block store. */
-async function serverBlocks(dataDir: string, devHex: string, seqs: { seq: bigint; c: number }[]): Promise<Map<bigint, Uint8Array[]>> {
+/** The blocks of capture `seq` that a (stopped) server holds, by index, read through its block store. */
+async function serverBlocks(dataDir: string, devHex: string, seqs: { seq: bigint; c: number }[]): Promise<Map<bigint, Map<number, Uint8Array>>> {
   const store = await BlockStore.open(dataDir);
   try {
-    const out = new Map<bigint, Uint8Array[]>();
+    const out = new Map<bigint, Map<number, Uint8Array>>();
     for (const { seq, c } of seqs) {
-      const blocks: Uint8Array[] = [];
+      const blocks = new Map<number, Uint8Array>();
       for (let i = 1; i <= c; i++) {
         const rec = store.lookup(devHex, seq, i);
-        assert.ok(rec, `${dataDir}: block ${i} of seq ${seq}`);
-        blocks.push(new Uint8Array(await readFile(blockPath(dataDir, toHex(rec.blockHash)))));
+        if (rec) blocks.set(i, new Uint8Array(await readFile(blockPath(dataDir, toHex(rec.blockHash)))));
       }
       out.set(seq, blocks);
     }
@@ -144,16 +143,22 @@ test('daemon over Mosquitto to two storage servers and over TCP to the owner: ve
       assert.equal(toHex(c.bytes), toHex(makeJpeg({ width: W, height: H, frame: Number(m[1]), comment })), `seq ${c.seq} is the camera's frame`);
       assert.equal(c.c, 2, 'two storage servers: c = min(n, servers) = 2');
     }
-    // Both servers: every block stored, re-verifiable, reassembling to the receiver's bytes.
+    // Algorithm 1 distributes: block 1 of every capture at A, block 2 at B (each verified
+    // and re-verifiable there); together they reassemble the receiver's bytes.
     const want = caps.map((c) => ({ seq: c.seq, c: c.c }));
-    for (const cfg of [cfgA, cfgB]) {
+    const held: Map<bigint, Map<number, Uint8Array>>[] = [];
+    for (const [k, cfg] of [cfgA, cfgB].entries()) {
       const v = await verifyStore(cfg.dataDir);
-      assert.ok(v.ok && v.verified === 2 * caps.length, `${cfg.id}: ${JSON.stringify(v.problems)} ${v.verified}`);
+      assert.ok(v.ok && v.verified === caps.length, `${cfg.id}: ${JSON.stringify(v.problems)} ${v.verified}`);
       const stored = await serverBlocks(cfg.dataDir, devHex, want);
-      for (const c of caps) assert.equal(toHex(concat(...stored.get(c.seq)!)), toHex(c.bytes), `${cfg.id}: seq ${c.seq} reassembles`);
+      for (const c of caps) assert.deepEqual([...stored.get(c.seq)!.keys()], [k + 1], `${cfg.id} holds only block ${k + 1} of seq ${c.seq}`);
+      held.push(stored);
+    }
+    for (const c of caps) {
+      assert.equal(toHex(concat(held[0]!.get(c.seq)!.get(1)!, held[1]!.get(c.seq)!.get(2)!)), toHex(c.bytes), `seq ${c.seq} reassembles from A and B`);
     }
     // STATUS over MQTT fed Algorithm 1: with B's small free space its block is a small share (equal split otherwise).
-    const lens = (await serverBlocks(cfgA.dataDir, devHex, want));
+    const lens = new Map(caps.map((c) => [c.seq, [held[0]!.get(c.seq)!.get(1)!, held[1]!.get(c.seq)!.get(2)!]] as const));
     const skewed = caps.filter((c) => lens.get(c.seq)![0]!.length >= 10 * lens.get(c.seq)![1]!.length);
     if (process.env['SEALCAM_DEBUG']) console.log(caps.map((c) => lens.get(c.seq)!.map((x) => x.length).join('/')).join(' '));
     assert.ok(skewed.length >= caps.length / 2, `captures split by the servers' signed free space: ${skewed.length}/${caps.length}`);
