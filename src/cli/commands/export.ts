@@ -2,8 +2,9 @@
  * `sealcam export --out DIR (--state DIR | --from receiver-store DIR) [--seq N] [--no-images]`:
  * writes verified capture bundles (SCHEME.md Appendix) as
  * `<out>/<deviceAddr>/<seq>.json` plus the capture bytes. From a device state
- * directory it exports the captures still held in the outbox (stop the
- * daemon first); from a receiver store, every complete capture.
+ * directory it exports the captures still held in the outbox (opened
+ * read-only, so the daemon may keep running); from a receiver store, every
+ * complete capture.
  * Prints one JSON line per capture. Exit 0 when every capture was written,
  * 1 when some could not be (reason printed), 2 on usage errors.
  */
