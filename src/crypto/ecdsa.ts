@@ -99,6 +99,11 @@ export function ecdsaSign(suite: Suite, secret: Uint8Array, message: Uint8Array)
  */
 export function ecdsaVerifyDigest(suite: Suite, pub: Uint8Array, digest: Uint8Array, sig: Uint8Array): EcdsaReason | null {
   abytes(digest, 'digest', 32);
+  return precheck(suite, pub, sig) ?? nobleEquation(suite, pub, digest, sig);
+}
+
+/** The checks before the equation (SCHEME.md §5 order): length, r range, s range, high-S, key. */
+function precheck(suite: Suite, pub: Uint8Array, sig: Uint8Array): EcdsaReason | null {
   if (!(sig instanceof Uint8Array) || sig.length !== 64) return 'ECDSA_SIG_LENGTH';
   const n = order(suite);
   const r = os2ip(sig.subarray(0, 32));
@@ -107,9 +112,12 @@ export function ecdsaVerifyDigest(suite: Suite, pub: Uint8Array, digest: Uint8Ar
   if (s < 1n || s >= n) return 'ECDSA_S_RANGE';
   if (s > n >> 1n) return 'ECDSA_HIGH_S';
   if (ecdsaCheckPublicKey(suite, pub) !== null) return 'DEVICE_KEY_INVALID';
+  return null;
+}
+
+function nobleEquation(suite: Suite, pub: Uint8Array, digest: Uint8Array, sig: Uint8Array): EcdsaReason | null {
   try {
-    const ok = curve(suite).verify(sig, digest, pub, { prehash: false, lowS: true, format: 'compact' });
-    return ok ? null : 'ECDSA_BAD_SIGNATURE';
+    return curve(suite).verify(sig, digest, pub, { prehash: false, lowS: true, format: 'compact' }) ? null : 'ECDSA_BAD_SIGNATURE';
   } catch {
     return 'ECDSA_BAD_SIGNATURE';
   }
@@ -144,16 +152,10 @@ function osslKey(suite: Suite, pub: Uint8Array): KeyObject | undefined {
  * (about 5x faster than pure JS) when it supports the curve.
  */
 export function ecdsaVerify(suite: Suite, pub: Uint8Array, message: Uint8Array, sig: Uint8Array): EcdsaReason | null {
-  if (!(sig instanceof Uint8Array) || sig.length !== 64) return 'ECDSA_SIG_LENGTH';
-  const n = order(suite);
-  const r = os2ip(sig.subarray(0, 32));
-  const s = os2ip(sig.subarray(32));
-  if (r < 1n || r >= n) return 'ECDSA_R_RANGE';
-  if (s < 1n || s >= n) return 'ECDSA_S_RANGE';
-  if (s > n >> 1n) return 'ECDSA_HIGH_S';
-  if (ecdsaCheckPublicKey(suite, pub) !== null) return 'DEVICE_KEY_INVALID';
+  const pre = precheck(suite, pub, sig);
+  if (pre !== null) return pre;
   const key = osslKey(suite, pub);
-  if (!key) return ecdsaVerifyDigest(suite, pub, sha256(message), sig);
+  if (!key) return nobleEquation(suite, pub, sha256(message), sig);
   try {
     return osslVerify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, sig) ? null : 'ECDSA_BAD_SIGNATURE';
   } catch {
