@@ -5,8 +5,8 @@
  * SIGHUP reload keeps the old configuration).
  */
 import { readFile } from 'node:fs/promises';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parseDocument } from 'yaml';
+import { Ajv } from 'ajv';
+import { applyEnv, describeAjvError, readYamlMapping, schemaEnvPaths, type EnvPath } from '../platform/config-tools.js';
 import { SealcamError } from '../platform/errors.js';
 import { deviceConfigSchema, type DeviceConfig } from './config-schema.js';
 
@@ -28,66 +28,15 @@ const validate = ajv.compile(deviceConfigSchema);
 
 export const ENV_PREFIX = 'SEALCAM_';
 
-function snake(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-}
-
-interface SchemaNode {
-  type?: string;
-  properties?: Record<string, SchemaNode>;
-}
-
-/**
- * Every leaf path of the schema with its environment variable name:
- * `camera.backend` → `SEALCAM_CAMERA__BACKEND`, `keys.periodMs` → `SEALCAM_KEYS__PERIOD_MS`.
- */
-export function envOverridePaths(): { path: string[]; env: string; type: string }[] {
-  const out: { path: string[]; env: string; type: string }[] = [];
-  const walk = (node: SchemaNode, path: string[]): void => {
-    if (node.type === 'object' && node.properties) {
-      for (const [k, v] of Object.entries(node.properties)) walk(v, [...path, k]);
-    } else if (path.length > 0) {
-      out.push({ path, env: ENV_PREFIX + path.map(snake).join('__'), type: node.type ?? 'string' });
-    }
-  };
-  walk(deviceConfigSchema as unknown as SchemaNode, []);
-  return out;
-}
-
-function parseEnvValue(raw: string, type: string): unknown {
-  if (type === 'string') return raw;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw; // the schema reports the wrong type with the path
-  }
+/** Every leaf path of the schema with its environment variable name:
+ * `camera.backend` → `SEALCAM_CAMERA__BACKEND`, `keys.periodMs` → `SEALCAM_KEYS__PERIOD_MS`. */
+export function envOverridePaths(): EnvPath[] {
+  return schemaEnvPaths(deviceConfigSchema, ENV_PREFIX);
 }
 
 /** Applies SEALCAM_* overrides from `env` onto a raw (unvalidated) config object. */
 export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string[] {
-  const applied: string[] = [];
-  for (const { path, env: name, type } of envOverridePaths()) {
-    const v = env[name];
-    if (v === undefined) continue;
-    let node = raw;
-    for (const key of path.slice(0, -1)) {
-      const next = node[key];
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]!] = parseEnvValue(v, type);
-    applied.push(name);
-  }
-  return applied;
-}
-
-function describe(e: ErrorObject): string {
-  const where = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
-  if (e.keyword === 'additionalProperties') {
-    return `${where}: unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
-  }
-  if (e.keyword === 'enum') return `${where}: must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
-  return `${where}: ${e.message ?? e.keyword}`;
+  return applyEnv(raw, env, envOverridePaths());
 }
 
 /**
@@ -99,7 +48,7 @@ export function validateDeviceConfig(raw: unknown): DeviceConfig {
     throw new ConfigError('CONFIG_INVALID', ['(top level): must be a mapping']);
   }
   if (!validate(raw)) {
-    throw new ConfigError('CONFIG_INVALID', (validate.errors ?? []).map(describe));
+    throw new ConfigError('CONFIG_INVALID', (validate.errors ?? []).map(describeAjvError));
   }
   const cfg = raw as DeviceConfig;
   const problems: string[] = [];
@@ -116,16 +65,10 @@ export function validateDeviceConfig(raw: unknown): DeviceConfig {
 
 /** Parses YAML text, then env overrides, then validation. @throws ConfigError */
 export function parseDeviceConfig(text: string, env: NodeJS.ProcessEnv = {}): DeviceConfig {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError('CONFIG_INVALID', doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]}`));
-  }
-  const raw = (doc.toJS() as unknown) ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError('CONFIG_INVALID', ['(top level): must be a mapping']);
-  }
-  applyEnvOverrides(raw as Record<string, unknown>, env);
-  return validateDeviceConfig(raw);
+  const y = readYamlMapping(text);
+  if ('problems' in y) throw new ConfigError('CONFIG_INVALID', y.problems);
+  applyEnvOverrides(y.raw, env);
+  return validateDeviceConfig(y.raw);
 }
 
 /** Reads, parses and validates a config file. @throws ConfigError */

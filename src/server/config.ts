@@ -5,8 +5,8 @@
  * An invalid configuration is a ServerConfigError listing EVERY problem.
  */
 import { readFile } from 'node:fs/promises';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parseDocument } from 'yaml';
+import { Ajv } from 'ajv';
+import { applyEnv, describeAjvError, readYamlMapping, schemaEnvPaths, type EnvPath } from '../platform/config-tools.js';
 import { SealcamError } from '../platform/errors.js';
 import { serverConfigSchema, type ServerConfig } from './config-schema.js';
 
@@ -29,60 +29,14 @@ const validate = ajv.compile(serverConfigSchema);
 /** Prefix of the environment overrides. */
 export const SERVER_ENV_PREFIX = 'SEALCAM_SERVER_';
 
-interface SchemaNode {
-  type?: string;
-  properties?: Record<string, SchemaNode>;
-}
-
-const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-
 /** Every leaf path of the schema with its environment variable name. */
-export function serverEnvPaths(): { path: string[]; env: string; type: string }[] {
-  const out: { path: string[]; env: string; type: string }[] = [];
-  const walk = (node: SchemaNode, path: string[]): void => {
-    if (node.type === 'object' && node.properties) {
-      for (const [k, v] of Object.entries(node.properties)) walk(v, [...path, k]);
-    } else if (path.length > 0) {
-      out.push({ path, env: SERVER_ENV_PREFIX + path.map(snake).join('__'), type: node.type ?? 'string' });
-    }
-  };
-  walk(serverConfigSchema as unknown as SchemaNode, []);
-  return out;
+export function serverEnvPaths(): EnvPath[] {
+  return schemaEnvPaths(serverConfigSchema, SERVER_ENV_PREFIX);
 }
 
 /** Applies SEALCAM_SERVER_* overrides from `env` onto a raw config object; returns the names applied. */
 export function applyServerEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string[] {
-  const applied: string[] = [];
-  for (const { path, env: name, type } of serverEnvPaths()) {
-    const v = env[name];
-    if (v === undefined) continue;
-    let node = raw;
-    for (const key of path.slice(0, -1)) {
-      const next = node[key];
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    let value: unknown = v;
-    if (type !== 'string') {
-      try {
-        value = JSON.parse(v) as unknown;
-      } catch {
-        value = v; // the schema reports the wrong type with its path
-      }
-    }
-    node[path[path.length - 1]!] = value;
-    applied.push(name);
-  }
-  return applied;
-}
-
-function describe(e: ErrorObject): string {
-  const where = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
-  if (e.keyword === 'additionalProperties') {
-    return `${where}: unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
-  }
-  if (e.keyword === 'enum') return `${where}: must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
-  return `${where}: ${e.message ?? e.keyword}`;
+  return applyEnv(raw, env, serverEnvPaths());
 }
 
 /**
@@ -91,7 +45,7 @@ function describe(e: ErrorObject): string {
  */
 export function validateServerConfig(raw: unknown): ServerConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ServerConfigError('CONFIG_INVALID', ['(top level): must be a mapping']);
-  if (!validate(raw)) throw new ServerConfigError('CONFIG_INVALID', (validate.errors ?? []).map(describe));
+  if (!validate(raw)) throw new ServerConfigError('CONFIG_INVALID', (validate.errors ?? []).map(describeAjvError));
   const cfg = raw as ServerConfig;
   const problems: string[] = [];
   const keys = cfg.trustedManufacturers.map((t) => `${t.suite}:${t.publicKey}`);
@@ -105,12 +59,10 @@ export function validateServerConfig(raw: unknown): ServerConfig {
 
 /** Parses YAML text, then env overrides, then validation. @throws ServerConfigError */
 export function parseServerConfig(text: string, env: NodeJS.ProcessEnv = {}): ServerConfig {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) throw new ServerConfigError('CONFIG_INVALID', doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]}`));
-  const raw = (doc.toJS() as unknown) ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ServerConfigError('CONFIG_INVALID', ['(top level): must be a mapping']);
-  applyServerEnv(raw as Record<string, unknown>, env);
-  return validateServerConfig(raw);
+  const y = readYamlMapping(text);
+  if ('problems' in y) throw new ServerConfigError('CONFIG_INVALID', y.problems);
+  applyServerEnv(y.raw, env);
+  return validateServerConfig(y.raw);
 }
 
 /** Reads, parses and validates a config file. @throws ServerConfigError */
