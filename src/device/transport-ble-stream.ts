@@ -12,19 +12,23 @@
  * `DATA_REQUIRED` answers to stripped BLOCKs are metadata receipts, not
  * delivery outcomes, and are not passed up. The phone must say HELLO as
  * destination 'owner' (BLE auth already proved it holds the owner key).
+ * With a thumbnail cache (thumbnail.ts), each JPEG capture's PREVIEW carries
+ * a small device-signed thumbnail, made here on the send path.
  */
 import { sha256 } from '../crypto/hash.js';
 import { HEADER_OFFSETS } from '../dstp/header.js';
-import { toHex } from '../platform/bytes.js';
+import { concat, toHex } from '../platform/bytes.js';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { SealcamError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { BLE_PREVIEW_KIND, CaptureStreamer, type BleConnection } from '../transport/ble/index.js';
+import type { Thumbnail } from '../transport/ble/preview.js';
 import { transportError, type TransportError } from '../transport/errors.js';
 import { AckStatus, decodeMessage, encodeMessage, MessageKind, type BlockMessage } from '../transport/messages.js';
 import type { Connection, ConnectionEvents, Frame } from '../transport/transport.js';
 import { OWNER_ID } from './destinations.js';
 import { StreamBook } from './transport-ble-book.js';
+import type { ThumbnailCache } from './thumbnail.js';
 
 /** The BLE session being wrapped (a device-side BleConnection, or a test double). */
 export type BlePhoneConnection = Connection & Pick<BleConnection, 'setRequestHandler'>;
@@ -39,7 +43,12 @@ export interface BleStreamOptions {
   readonly collectMs?: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Signed thumbnails for the PREVIEWs (none without). */
+  readonly thumbnails?: ThumbnailCache;
 }
+
+/** Captures larger than this get no thumbnail (bounded cost on the send path). */
+const THUMBNAIL_MAX_INPUT = 16 << 20;
 
 const u64At = (b: Uint8Array, off: number): bigint => new DataView(b.buffer, b.byteOffset + off, 8).getBigUint64(0);
 const u16At = (b: Uint8Array, off: number): number => (b[off]! << 8) | b[off + 1]!;
@@ -97,8 +106,10 @@ export class BleStreamConnection implements Connection {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       if (this.inner.closed) throw transportError('CONN_CLOSED', `connection ${this.id} is closed`);
     }
+    const thumbnail = await this.thumbnail(seq, whole);
+    if (this.inner.closed) throw transportError('CONN_CLOSED', `connection ${this.id} is closed`);
     const before = this.streamer.queue.size;
-    this.streamer.add({ blocks: whole });
+    this.streamer.add({ blocks: whole, ...(thumbnail ? { thumbnail } : {}) });
     this.book.added(seq, whole, toHex(sha256(whole[0]!.header)), before + 1 - this.streamer.queue.size);
     if (!this.started) {
       this.started = true;
@@ -184,6 +195,13 @@ export class BleStreamConnection implements Connection {
       once: <K extends keyof ConnectionEvents>(ev: K, l: (...a: ConnectionEvents[K]) => void): unknown => inner.once(ev, l),
     };
     return tap as unknown as BlePhoneConnection;
+  }
+
+  /** The signed thumbnail of a whole capture (its blocks in index order), if any. Never rejects. */
+  private async thumbnail(seq: bigint, whole: BlockMessage[]): Promise<Thumbnail | null> {
+    const cache = this.o.thumbnails;
+    if (!cache || whole[0]!.off !== 0n || whole.reduce((n, b) => n + b.data.length, 0) > THUMBNAIL_MAX_INPUT) return null;
+    return cache.get(seq, sha256(whole[0]!.header), () => concat(...whole.map((b) => b.data))).catch(() => null);
   }
 
   /** Captures whose blocks stop arriving (some were delivered in an earlier session) go out block by block. */

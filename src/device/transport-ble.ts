@@ -7,6 +7,8 @@
  * 'owner' destination through a {@link BleStreamConnection} (provenance
  * first, full data when idle or on request). A session survives link drops
  * (resumption); the durable outbox decides what the phone still needs.
+ * With a `thumbnailSigner` (the device key), JPEG captures carry a small
+ * device-signed thumbnail in their PREVIEW (thumbnail.ts, docs/BLE.md §9).
  */
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -16,6 +18,7 @@ import { transportError } from '../transport/errors.js';
 import type { Connection } from '../transport/transport.js';
 import type { DeviceConfig } from './config.js';
 import { BleStreamConnection } from './transport-ble-stream.js';
+import { ThumbnailCache, type ThumbnailSigner } from './thumbnail.js';
 
 /** Options of {@link startBleOwnerLink}. */
 export interface BleOwnerLinkOptions {
@@ -32,6 +35,8 @@ export interface BleOwnerLinkOptions {
   readonly logger: Logger;
   /** At stop, sessions still flushing after this long are cut (ms, default 3000). */
   readonly stopGraceMs?: number;
+  /** Signs PREVIEW thumbnails with the device key; without it no thumbnails are made. */
+  readonly thumbnailSigner?: ThumbnailSigner;
 }
 
 /** The running BLE side. */
@@ -57,9 +62,12 @@ export async function startBleOwnerLink(o: BleOwnerLinkOptions): Promise<BleOwne
       maxSessions: c.maxSessions, resumeTimeoutMs: c.resumeTimeoutMs,
     },
   });
+  const thumbnails = o.thumbnailSigner ? new ThumbnailCache({ signer: o.thumbnailSigner, logger: log }) : undefined;
   const listener = await ble.listen((conn) => {
     log.info({ conn: conn.id, remote: conn.remote }, 'ble: owner session opened');
-    o.attach(new BleStreamConnection(conn as BleConnection, { fullData: c.fullData as 'idle' | 'request', clock: o.clock, logger: log }));
+    o.attach(new BleStreamConnection(conn as BleConnection, {
+      fullData: c.fullData as 'idle' | 'request', clock: o.clock, logger: log, ...(thumbnails ? { thumbnails } : {}),
+    }));
   });
   log.info({ url: listener.url, name: c.name, fullData: c.fullData }, 'ble: advertising for the owner');
   let stopping: Promise<void> | undefined;

@@ -9,7 +9,11 @@
  * the Merkle proof of its leaf (built from the PREVIEW block hash) and its
  * FsSignature. The result is the `preview` event; nothing is stored (the full
  * blocks that follow are verified and stored as usual and complete the
- * capture). A thumbnail counts as signed only with a valid device signature.
+ * capture). A thumbnail counts as signed only with a valid device signature
+ * (over `thumbnailSigningMessage`, by the device key of the registration); a
+ * thumbnail with an invalid signature is dropped from the event and counted
+ * in `stats.previews` as THUMBNAIL_SIGNATURE (the capture is unaffected); an
+ * unsigned one (older devices) is passed on with `signed: false`.
  * Per session, bounded (captures waiting for their PREVIEW, blocks each).
  */
 import { sha256 } from '../crypto/hash.js';
@@ -40,6 +44,8 @@ export interface PreviewEvent {
   readonly blockHashes: readonly string[];
   /** The thumbnail; `signed` only when the device key signed it (otherwise an unverified preview). */
   readonly thumbnail?: { readonly width: number; readonly height: number; readonly jpeg: Uint8Array; readonly signed: boolean };
+  /** Set when the PREVIEW carried a thumbnail that was dropped (its device signature did not verify). */
+  readonly thumbnailRejected?: 'THUMBNAIL_SIGNATURE';
 }
 
 const u64At = (b: Uint8Array, off: number): bigint => new DataView(b.buffer, b.byteOffset + off, 8).getBigUint64(0);
@@ -103,9 +109,12 @@ export class PreviewTracker {
       if (r !== null) return reject(r);
     }
     const t = p.thumbnail;
-    return {
-      ...base, verdict: 'verified',
-      ...(t ? { thumbnail: { width: t.width, height: t.height, jpeg: Uint8Array.from(t.jpeg), signed: thumbnailSignatureValid(reg.suite, reg.devicePublicKey, p) } } : {}),
-    };
+    if (!t) return { ...base, verdict: 'verified' };
+    const signed = t.signature !== undefined && thumbnailSignatureValid(reg.suite, reg.devicePublicKey, p);
+    if (t.signature !== undefined && !signed) {
+      this.core.count(this.core.stats.previews, 'THUMBNAIL_SIGNATURE');
+      return { ...base, verdict: 'verified', thumbnailRejected: 'THUMBNAIL_SIGNATURE' };
+    }
+    return { ...base, verdict: 'verified', thumbnail: { width: t.width, height: t.height, jpeg: Uint8Array.from(t.jpeg), signed } };
   }
 }
