@@ -4,9 +4,10 @@
  * capture's provenance before any block data arrives — the block hashes
  * (so each stripped block's Merkle proof and FsSignature can be checked
  * against the signed header) and an optional small JPEG thumbnail produced by
- * the device pipeline, optionally signed by the device key over
- * `"sealcam/ble-thumb/v1" || headerDigest || SHA-256(jpeg)`. Unsigned
- * thumbnails are unverified previews until the capture hash checks.
+ * the device's BLE send path (src/device/thumbnail.ts), signed by the device
+ * key over `"sealcam/ble-thumb/v1" || headerDigest || SHA-256(jpeg)` (the
+ * receiver drops a thumbnail whose signature fails). Unsigned thumbnails
+ * (older devices) are unverified previews until the capture hash checks.
  *
  * Payload: `u8 version=1 | headerDigest(32) | u16 c (1..256) | c × blockHash(32)
  *   | u8 thumbType (0 none, 1 JPEG) | JPEG only: u16 width ≥ 1 | u16 height ≥ 1
