@@ -7,6 +7,7 @@
  * others. Stopping lets the camera drain, finishes the captures being signed
  * and waits until they are durably queued (bounded by `drainMs`).
  */
+import { ecdsaSign } from '../crypto/ecdsa.js';
 import type { Camera } from '../capture/camera.js';
 import { createCaptureCamera } from '../capture/factory.js';
 import { FileKeyStore } from '../keystore/file-store.js';
@@ -191,6 +192,8 @@ export class DeviceDaemon {
     const transports = await startTransports({
       config: cfg, deviceAddr: id.address, ownerAddr: () => (this.identity ?? id).ownerAddr, attach: (c) => delivery.attach(c),
       clock: this.clock, rng: this.o.rng ?? systemRng, logger: log, ...(this.o.transports ? { seams: this.o.transports } : {}),
+      // Preview thumbnails are signed with the device key; the secret never leaves the identity.
+      thumbnailSigner: { suite: id.suite, sign: (m) => ecdsaSign(id.suite, (this.identity ?? id).secret, m) },
     });
     for (const t of transports) this.onStop(t.name, () => t.stop());
 

@@ -15,6 +15,7 @@ import { MqttTransport, type MqttTransportOptions } from '../transport/mqtt/inde
 import type { Connection } from '../transport/transport.js';
 import type { DeviceConfig } from './config.js';
 import { startBleOwnerLink } from './transport-ble.js';
+import type { ThumbnailSigner } from './thumbnail.js';
 import { mqttOptions } from './transport-config.js';
 import { MqttUplink, type MqttServerLinkStatus, type MqttUplinkTransport } from './transport-mqtt.js';
 
@@ -38,6 +39,8 @@ export interface TransportContext {
   readonly rng: Rng;
   readonly logger: Logger;
   readonly seams?: DeviceTransportSeams;
+  /** Signs BLE preview thumbnails with the device key (the secret stays with the caller). */
+  readonly thumbnailSigner?: ThumbnailSigner;
 }
 
 /** A started transport. */
@@ -74,6 +77,7 @@ export async function startTransports(ctx: TransportContext): Promise<StartedTra
       const backend = ctx.seams?.blePeripheral?.(cfg.ble.name);
       const ble = await startBleOwnerLink({
         config: cfg.ble, deviceAddr: ctx.deviceAddr, ownerAddr: ctx.ownerAddr, attach: ctx.attach, clock, rng, logger, ...(backend ? { backend } : {}),
+        ...(ctx.thumbnailSigner ? { thumbnailSigner: ctx.thumbnailSigner } : {}),
       });
       started.push({ name: 'ble', url: ble.url, stop: () => ble.stop() });
     }

@@ -24,6 +24,8 @@ import { MemoryLogger } from '../../src/platform/logger.js';
 import { SeededRng } from '../../src/platform/rng.js';
 import { runConnectLoop } from '../../src/receiver/connect-loop.js';
 import type { PreviewEvent } from '../../src/receiver/preview.js';
+import jpegJs from 'jpeg-js';
+const encodeJpeg = jpegJs.encode;
 import { Receiver } from '../../src/receiver/receiver.js';
 import type { CaptureEvent } from '../../src/receiver/types.js';
 import { BleTransport, ownerSignerFromSecret, SimRadio, type CentralBackend } from '../../src/transport/ble/index.js';
@@ -114,7 +116,13 @@ test('daemon → BLE → owner receiver: provenance first, byte-identical captur
   (await makeDeviceState(stateDir, owner)).destroy();
   const man = JSON.parse(await readFile(join(stateDir, 'manufacturer.pub.json'), 'utf8')) as { suite: 1 | 2; publicKey: string };
   const rng = new SeededRng('ble-e2e');
-  const items = Array.from({ length: 8 }, (_, k) => rng.bytes(6000 + 700 * k));
+  // Even captures are real JPEGs (they get a signed thumbnail in their PREVIEW), odd ones raw bytes (none).
+  const jpeg = (k: number): Uint8Array => {
+    const w = 96 + 8 * k;
+    const px = Buffer.from(rng.bytes(w * 64 * 4));
+    return new Uint8Array(encodeJpeg({ data: px, width: w, height: 64 }, 80).data);
+  };
+  const items = Array.from({ length: 8 }, (_, k) => (k % 2 === 0 ? jpeg(k) : rng.bytes(6000 + 700 * k)));
   const radio = new SimRadio({ clock: systemClock, connectDelayMs: 5 });
   const log = new MemoryLogger();
   const config = parseDeviceConfig([
@@ -177,6 +185,8 @@ test('daemon → BLE → owner receiver: provenance first, byte-identical captur
       assert.equal(p?.verdict, 'verified', `seq ${c.seq}: provenance verified from the PREVIEW`);
       assert.equal(p.headerDigest, c.headerDigest);
       assert.ok(order.indexOf(`preview ${c.seq}`) < order.indexOf(`capture ${c.seq}`), `seq ${c.seq}: preview before the data completed it`);
+      if (k % 2 === 0) assert.equal(p.thumbnail?.signed, true, `seq ${c.seq}: a thumbnail signed by the device key`);
+      else assert.equal(p.thumbnail, undefined, `seq ${c.seq}: no thumbnail for a non-JPEG capture`);
     });
 
     // The daemon stops with the phone attached: the BLE session closes gracefully, so the phone ends it (no resume attempts).
