@@ -6,13 +6,20 @@ import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { SealcamError } from '../platform/errors.js';
 
-export type CliErrorCode = 'CLI_USAGE' | 'CLI_FILE' | 'CLI_JSON';
+export type CliErrorCode = 'CLI_USAGE' | 'CLI_HELP' | 'CLI_FILE' | 'CLI_JSON';
 
-/** Parses `argv` strictly; unknown options are a CLI_USAGE error that includes `usage`. */
+/** One option of {@link parse}. */
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
   multiple?: boolean;
+}
+
+/** `--help` / `-h` was given: main prints `usage` to stdout and exits 0. */
+export class HelpRequested extends SealcamError<'CLI_HELP'> {
+  constructor(readonly usage: string) {
+    super('CLI_HELP', 'help requested');
+  }
 }
 
 /** Parsed options and positionals. */
@@ -21,11 +28,18 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * Parses `argv` strictly.
+ * @throws SealcamError CLI_USAGE (unknown option or bad value; the message includes `usage`);
+ *   HelpRequested for `--help` / `-h` (main prints the usage and exits 0).
+ */
 export function parse(argv: string[], options: Record<string, OptionSpec>, usage: string, allowPositionals = true): Parsed {
   try {
     const r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    if (r.values.help === true) throw new HelpRequested(usage);
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (e) {
+    if (e instanceof HelpRequested) throw e;
     throw new SealcamError<CliErrorCode>('CLI_USAGE', `${(e as Error).message}\n${usage}`);
   }
 }

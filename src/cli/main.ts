@@ -4,6 +4,7 @@
  * loads the MQTT client or a camera backend.
  */
 import { SealcamError } from '../platform/errors.js';
+import { HelpRequested } from './args.js';
 
 /** A subcommand: receives its own argv (after the command words) and returns the exit code. */
 export type CommandRun = (argv: string[]) => Promise<number>;
@@ -76,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await mod.run(m.rest);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      console.log(e.usage);
+      return 0;
+    }
     if (e instanceof SealcamError) {
       console.error(`sealcam ${m.entry.words.join(' ')}: ${e.message}`);
       return e.code === 'CLI_USAGE' || e.code.startsWith('CONFIG_') ? 2 : 1;

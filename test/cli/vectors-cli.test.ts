@@ -72,3 +72,11 @@ test('unknown commands and bad options are usage errors (exit 2)', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /CLI_USAGE/);
 });
+
+test('every command prints its usage for --help and exits 0', async () => {
+  for (const words of [['verify'], ['sign'], ['inspect'], ['keys', 'new'], ['scheme', 'verify-vectors'], ['dstp', 'verify-vectors'], ['export'], ['ledger', 'verify'], ['demo'], ['receive'], ['server', 'verify-store']]) {
+    const r = await sealcam(...words, '--help');
+    assert.equal(r.code, 0, `${words.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /^usage: sealcam /m, words.join(' '));
+  }
+});

@@ -134,10 +134,6 @@ async function deviceSide(v: Parsed['values'], files: string[]): Promise<number>
 /** CLI entry. */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS, USAGE);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   const [sub, ...rest] = positionals;
   if (sub === 'request' || sub === 'unbind-request') {
     if (rest.length > 0) throw usage(`unexpected argument '${rest[0]!}'`);

@@ -28,10 +28,6 @@ export async function run(argv: string[]): Promise<number> {
     captures: { type: 'string' }, broker: { type: 'string' }, dir: { type: 'string' }, bits: { type: 'string' },
     'period-ms': { type: 'string' }, 'interval-ms': { type: 'string' },
   }, USAGE, false);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   let opts;
   try {
     const bits = int(values['bits'], 2048, 2048, 3072, 'bits');

@@ -41,17 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     const { runHealthCommand } = await import('../../device/health-cli.js');
     return runHealthCommand(argv.slice(1), { out: (l) => console.log(l), err: (l) => console.error(l) });
   }
-  let values;
-  try {
-    ({ values } = parse(argv, { config: { type: 'string', short: 'c' }, dev: { type: 'boolean' }, 'stop-timeout': { type: 'string' } }, USAGE, false));
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parse(argv, { config: { type: 'string', short: 'c' }, dev: { type: 'boolean' }, 'stop-timeout': { type: 'string' } }, USAGE, false);
   const path = values['config'];
   const stopTimeout = values['stop-timeout'] === undefined ? DEFAULT_STOP_TIMEOUT_MS : Number(values['stop-timeout']);
   if (typeof path !== 'string' || !Number.isSafeInteger(stopTimeout) || stopTimeout < 1) {

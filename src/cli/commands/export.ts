@@ -22,21 +22,11 @@ const USAGE = `usage: sealcam export --out DIR (--state DIR | --from receiver-st
 
 /** Runs the command. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv, {
+  const parsed = parse(argv, {
       out: { type: 'string', short: 'o' }, state: { type: 'string' }, from: { type: 'string', multiple: false },
       seq: { type: 'string' }, device: { type: 'string' }, 'no-images': { type: 'boolean' },
     }, USAGE, true);
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
   const { values, positionals } = parsed;
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   const out = values['out'];
   const state = values['state'];
   const from = values['from'];

@@ -46,10 +46,6 @@ function describeBytes(b: Uint8Array, keyBits: ModulusBits | undefined): Record<
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { key: { type: 'string' } }, USAGE);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) {
     console.error(USAGE);
     return 2;

@@ -30,10 +30,6 @@ export async function run(argv: string[]): Promise<number> {
     'state-dir': { type: 'string' }, suite: { type: 'string' }, bits: { type: 'string' }, blocks: { type: 'string' },
     periods: { type: 'string' }, 'period-ms': { type: 'string' },
   }, USAGE, false);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   const stateDir = values['state-dir'];
   if (typeof stateDir !== 'string') {
     console.error(USAGE);

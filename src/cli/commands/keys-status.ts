@@ -20,10 +20,6 @@ const iso = (ms: bigint | null): string | null => (ms === null ? null : new Date
 /** CLI entry. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { 'state-dir': { type: 'string' }, config: { type: 'string' } }, USAGE, false);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   const stateDir = typeof values['state-dir'] === 'string'
     ? values['state-dir']
     : typeof values['config'] === 'string' ? (await loadDeviceConfig(values['config'])).stateDir : undefined;

@@ -9,10 +9,6 @@ const USAGE = `usage: sealcam ledger verify [--json] [--manufacturer SUITE:PUBKE
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' }, manufacturer: { type: 'string', multiple: true } }, USAGE);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) {
     console.error(USAGE);
     return 2;

@@ -124,10 +124,6 @@ async function newManufacturerKey(v: Parsed['values'], files: string[]): Promise
 /** CLI entry. */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS, USAGE);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   const [sub, ...files] = positionals;
   if (sub === 'sign-factory') return signFactory(values, files);
   if (sub === 'install') return installCmd(values, files);

@@ -33,7 +33,7 @@ import type { ReceiverIdentity } from '../../receiver/identity.js';
 import { BleTransport, loadOptional, nobleCentral, ownerSignerFromSecret, type CentralBackend } from '../../transport/ble/index.js';
 import { connectTcp } from '../../transport/tcp/tcp-transport.js';
 import type { Connection } from '../../transport/transport.js';
-import { parse, type Parsed } from '../args.js';
+import { parse, type Parsed, HelpRequested } from '../args.js';
 
 /** The device's default advertised name (config `ble.name`). */
 export const DEFAULT_BLE_NAME = 'sealcam';
@@ -159,10 +159,6 @@ export async function runReceive(argv: string[], io: ReceiveIo): Promise<number>
       count: { type: 'string' }, export: { type: 'string' }, ledger: { type: 'string' }, 'allow-late-join': { type: 'boolean' },
       'new-key': { type: 'string' }, suite: { type: 'string' },
     }, USAGE, false).values;
-    if (v['help'] === true) {
-      io.out(USAGE);
-      return 0;
-    }
     if (typeof v['new-key'] === 'string') return await newKey(v, io);
     const dialers = Object.values(DIALERS).map((f) => f(v, io)).filter((d): d is Dialer => d !== null);
     if (dialers.length !== 1) throw usage('give exactly one link (--connect HOST:PORT or --ble [NAME_OR_MAC])');
@@ -171,6 +167,10 @@ export async function runReceive(argv: string[], io: ReceiveIo): Promise<number>
     if (device !== undefined && (typeof device !== 'string' || !/^[0-9a-f]{40}$/.test(device))) throw usage('--device must be 40 lowercase hex digits');
     return await receive(v, dialers[0]!, io);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.out(e.usage);
+      return 0;
+    }
     if (e instanceof UsageError || isSealcamError(e, 'CLI_USAGE')) {
       io.err(e.message);
       return 2;

@@ -13,10 +13,6 @@ const USAGE = `usage: sealcam server verify-store [--json] DIR
 /** Runs verify-store; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, USAGE);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) {
     console.error(USAGE);
     return 2;

@@ -22,17 +22,7 @@ const USAGE = `usage: sealcam server --config FILE [--stop-timeout MS]
 
 /** Runs the server until a stop signal. Returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parse(argv, { config: { type: 'string', short: 'c' }, 'stop-timeout': { type: 'string' } }, USAGE, false));
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parse(argv, { config: { type: 'string', short: 'c' }, 'stop-timeout': { type: 'string' } }, USAGE, false);
   const path = values['config'];
   const stopTimeout = values['stop-timeout'] === undefined ? 20_000 : Number(values['stop-timeout']);
   if (typeof path !== 'string' || !Number.isSafeInteger(stopTimeout) || stopTimeout < 1) {

@@ -30,10 +30,6 @@ function contentTypeOf(bytes: Uint8Array): ContentType {
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { 'state-dir': { type: 'string' }, out: { type: 'string' }, blocks: { type: 'string' } }, USAGE);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   const stateDir = values['state-dir'];
   const outDir = values['out'];
   const c = values['blocks'] === undefined ? 4 : Number(values['blocks']);

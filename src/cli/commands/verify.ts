@@ -117,10 +117,6 @@ function printText(v: FileVerdict): void {
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' }, chain: { type: 'string' } }, USAGE);
-  if (values['help'] === true) {
-    console.log(USAGE);
-    return 0;
-  }
   if (positionals.length === 0) {
     console.error(USAGE);
     return 2;
