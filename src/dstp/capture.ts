@@ -19,6 +19,7 @@ import type { ContentType, DstpMode } from './header.js';
 import { dstpAddress, signHeader } from './header-sign.js';
 import { merkleLeaf, merkleProofs } from './merkle.js';
 import type { ProofStep } from './merkle.js';
+import type { DstpCase } from './case-json.js';
 
 /** The forward-secure signer (FsKeyState satisfies it). */
 export interface FsSigner {
@@ -61,17 +62,8 @@ export interface SignedBlock {
   readonly data: Uint8Array;
 }
 
-/** A signed capture: every field of a capture bundle (SCHEME.md Appendix). */
-export interface SignedCapture {
-  readonly suite: Suite;
-  readonly devicePublicKey: Uint8Array;
-  readonly deviceAddr: Uint8Array;
-  readonly header: Uint8Array;
-  readonly headerDigest: Uint8Array;
-  readonly headerSignature: Uint8Array;
-  /** FsPublicKey bytes of the signing key cycle. */
-  readonly publicKey: Uint8Array;
-  readonly frameRoot: Uint8Array;
+/** A signed capture: every field of a capture bundle (SCHEME.md Appendix), `publicKey` being the signing cycle's FsPublicKey. */
+export interface SignedCapture extends Omit<DstpCase, 'blocks' | 'valid' | 'reason'> {
   readonly blocks: readonly SignedBlock[];
 }
 
