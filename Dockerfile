@@ -1,53 +1,62 @@
-# syntax=docker/dockerfile:1
-# sealcam device daemon image (docs/DEPLOY.md "Docker"). Multi-stage: build and
-# pack with dev dependencies, then install the packed package with production
-# dependencies only; runs as the non-root user 'sealcam' under tini, keeps its
-# state in the volume /var/lib/sealcam, and uses the fake camera by default.
+# sealcam image (docs/DEPLOY.md "Docker"): the device daemon by default, the storage
+# server with `sealcam server`. Multi-stage: the build stage builds and packs the
+# package with dev dependencies, then installs the packed package with production
+# dependencies only into /opt/sealcam; the runtime stage copies that tree (it fetches
+# nothing from the npm registry), runs as the non-root user 'sealcam' under tini, and
+# keeps its state in the volume /var/lib/sealcam. The fake camera is the default.
 #   docker build -t sealcam .
-#   docker run -d --name cam -v sealcam-state:/var/lib/sealcam -p 7447:7447 sealcam                # fake camera
-#   docker run -d --name cam --device /dev/video0 --group-add video -e SEALCAM_CAMERA__BACKEND=v4l2 \
-#     -v sealcam-state:/var/lib/sealcam -p 7447:7447 sealcam                                        # USB camera
-# test/deploy/docker-install.test.ts replays the COPY steps of the build stage
-# and the RUN steps marked "test/deploy:" below, verbatim, in temporary directories.
+#   docker run -d --name cam --stop-timeout 30 -v sealcam-state:/var/lib/sealcam -p 7447:7447 sealcam   # fake camera
+#   docker run -d --name cam --stop-timeout 30 --device /dev/video0 --group-add video -e SEALCAM_CAMERA__BACKEND=v4l2 \
+#     -v sealcam-state:/var/lib/sealcam -p 7447:7447 sealcam                                                # USB camera
+#   docker run -d --name store --stop-timeout 30 --no-healthcheck -v sealcam-server:/var/lib/sealcam-server \
+#     -v "$PWD/server.yaml:/etc/sealcam/server.yaml:ro" sealcam sealcam server --config /etc/sealcam/server.yaml   # storage server
+# Behind a TLS-intercepting proxy, give the build stage the proxy's CA (PEM text):
+#   docker build --build-arg BUILD_CA_PEM="$(cat proxy-ca.pem)" -t sealcam .
+# Only the build stage declares the argument, so neither the certificate nor the
+# argument reaches the runtime image (test/deploy/docker.deploy.ts checks both).
+# test/deploy/docker.deploy.ts builds this file unchanged with the legacy builder
+# (DOCKER_BUILDKIT=0) and runs the image.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+ARG BUILD_CA_PEM=
 ARG PKG=/tmp/sealcam-pkg
+RUN if [ -n "$BUILD_CA_PEM" ]; then printf '%s\n' "$BUILD_CA_PEM" > /tmp/build-ca.pem \
+      && echo 'export NODE_EXTRA_CA_CERTS=/tmp/build-ca.pem' > /tmp/build-env; \
+    else : > /tmp/build-env; fi
 WORKDIR /src
 COPY package.json package-lock.json ./
-# test/deploy: deps (the test links the checkout's node_modules instead).
-RUN npm ci --no-audit --no-fund --ignore-scripts
+RUN . /tmp/build-env && npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsup.config.ts README.md ./
 COPY src ./src
 COPY bin ./bin
 COPY firmware-config ./firmware-config
 COPY docs ./docs
-# test/deploy: pack. Build, drop the dev-only parts of package.json, prune the
-# lock file to the production tree (same pinned versions), pack.
-RUN npx tsup \
+# Build, drop the dev-only parts of package.json, prune the lock file to the
+# production tree (same pinned versions), pack; then install the packed package and
+# its production lock file, nothing else, into an empty /opt/sealcam.
+RUN . /tmp/build-env \
+ && npx tsup \
  && npm pkg delete devDependencies scripts.prepare \
  && npm install --package-lock-only --ignore-scripts --prefer-offline --no-audit --no-fund \
- && mkdir -p "$PKG" \
+ && mkdir -p "$PKG" /opt/sealcam \
  && npm pack --ignore-scripts --pack-destination "$PKG" \
- && mv "$PKG"/sealcam-*.tgz "$PKG/sealcam.tgz" \
- && cp package-lock.json "$PKG/package-lock.json"
+ && tar -xzf "$PKG"/sealcam-*.tgz --strip-components=1 -C /opt/sealcam \
+ && cp package-lock.json /opt/sealcam/package-lock.json \
+ && cd /opt/sealcam \
+ && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
-ARG PKG=/tmp/sealcam-pkg
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini ffmpeg ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system sealcam \
  && useradd --system --gid sealcam --groups video --home-dir /var/lib/sealcam --shell /usr/sbin/nologin sealcam \
- && mkdir -p /var/lib/sealcam /opt/sealcam /etc/sealcam \
- && chown sealcam:sealcam /var/lib/sealcam && chmod 0700 /var/lib/sealcam
+ && mkdir -p /var/lib/sealcam /var/lib/sealcam-server /etc/sealcam \
+ && chown sealcam:sealcam /var/lib/sealcam /var/lib/sealcam-server \
+ && chmod 0700 /var/lib/sealcam /var/lib/sealcam-server
+COPY --from=build /opt/sealcam /opt/sealcam
 WORKDIR /opt/sealcam
-COPY --from=build /tmp/sealcam-pkg /tmp/sealcam-pkg
-# test/deploy: install. The packed package and its production lock file, nothing else.
-RUN tar -xzf "$PKG/sealcam.tgz" --strip-components=1 -C . \
- && cp "$PKG/package-lock.json" ./package-lock.json \
- && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund \
- && rm -rf "$PKG"
 RUN ln -s /opt/sealcam/bin/sealcam.js /usr/local/bin/sealcam
 COPY firmware-config/device.example.yaml /etc/sealcam/device.yaml
 # The example config is for a Pi camera at 1920x1080; the image defaults to the fake

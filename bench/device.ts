@@ -9,10 +9,11 @@
  *   30 MB) at n = 4, k = 3072, MB/s wall clock, signed and durably queued
  *   (outbox in $TMPDIR, i.e. on the machine's disk, and, where /dev/shm
  *   exists, on tmpfs, which isolates the CPU path from the disk) and the
- *   signing stage alone, each against raw one-thread SHA-256 MB/s over the
- *   same 30 MB, measured in interleaved rounds (target ≥ 60 %). SCHEME.md §6
+ *   signing stage alone (two segments in flight, as the daemon's capture loop
+ *   keeps them), each against raw one-thread SHA-256 MB/s over the same 30 MB,
+ *   measured in interleaved rounds. SCHEME.md §6
  *   needs two hash passes (captureHash and every blockHash): they run on two
- *   hash workers (pipeline-hasher.ts). The raw append + fdatasync rate of the
+ *   hash workers (device/pipeline/hasher.ts). The raw append + fdatasync rate of the
  *   same disk bounds the queued rate and is reported next to it;
  * - RSS of a real child daemon (fake rpicam-vid 1920×1080, k = 3072) after a
  *   warm-up, from /proc (target ≤ 150 MB; it runs under the tsx loader).
@@ -21,23 +22,27 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { signCaptureForOutbox } from '../src/device/capture-signer.js';
-import { ChainState } from '../src/device/chain-state.js';
-import { initDeviceState } from '../src/device/identity.js';
-import { KeyManager } from '../src/device/key-manager.js';
-import { CapturePipeline, type CaptureInput } from '../src/device/pipeline.js';
-import { Registrations } from '../src/device/registrations.js';
+import { signCaptureForOutbox } from '../src/device/pipeline/capture-signer.js';
+import { ChainState } from '../src/device/keys/chain-state.js';
+import { initDeviceState } from '../src/device/identity/identity.js';
+import type { KeygenFn } from '../src/device/keys/types.js';
+import { KeyManager } from '../src/device/keys/manager.js';
+import { CapturePipeline, type CaptureInput } from '../src/device/pipeline/pipeline.js';
 import { MemoryKeyStore } from '../src/keystore/memory-store.js';
 import { Outbox } from '../src/outbox/outbox.js';
 import { systemClock } from '../src/platform/clock.js';
 import { silentLogger } from '../src/platform/logger.js';
+import type { Suite } from '../src/crypto/ecdsa.js';
+import { signHeader } from '../src/dstp/header-sign.js';
+import { SeededRng } from '../src/platform/rng.js';
 import { generateKeyCycle } from '../src/scheme/index.js';
-import type { Row } from './row.js';
+import { ratioRow, type Row } from './row.js';
 
 export type { Row } from './row.js';
 
@@ -65,6 +70,8 @@ function jpegLike(bytes: number): Uint8Array {
 
 interface Rig {
   pipeline: CapturePipeline;
+  /** The device key's suite (the header signature the floor times). */
+  suite: Suite;
   /** Signing stage only (no outbox). */
   sign(bytes: Uint8Array, seq: bigint): Promise<void>;
   /** Acknowledges every queued record and compacts (frees the disk between rounds). */
@@ -74,13 +81,12 @@ interface Rig {
 
 async function rig(dir: string, outboxDir = join(dir, 'outbox')): Promise<Rig> {
   const ks = new MemoryKeyStore();
-  const id = await initDeviceState(dir, { keystore: ks, factory: 'dev' });
   const pair = (JSON.parse(await readFile(PRIMES, 'utf8')) as { pairs: Record<string, { P: string; Q: string }[]> }).pairs['3072']![0]!;
-  const regs = new Registrations(dir, id);
+  const keygen: KeygenFn = (p) => generateKeyCycle(p, { primes: { P: BigInt('0x' + pair.P), Q: BigInt('0x' + pair.Q) }, worker: false });
+  const params = { k: 3072 as const, n: 4, T: 64, delta: 3_600_000 };
+  const id = await initDeviceState(dir, { keystore: ks, factory: 'dev', params, keygen });
   const km = new KeyManager({
-    store: ks, clock: systemClock, register: (pk, prev) => regs.register(pk, prev),
-    params: { k: 3072, n: 4, T: 64, delta: 3_600_000, deviceAddr: id.address },
-    keygen: (p) => generateKeyCycle(p, { primes: { P: BigInt('0x' + pair.P), Q: BigInt('0x' + pair.Q) }, worker: false }),
+    store: ks, clock: systemClock, issuedAt: id.factory.issuedAt, params: { ...params, deviceAddr: id.address }, keygen,
   });
   await km.start();
   const outbox = await Outbox.open({ dir: outboxDir, maxBytes: 2 ** 40, maxRecords: 10_000_000 });
@@ -94,6 +100,7 @@ async function rig(dir: string, outboxDir = join(dir, 'outbox')): Promise<Rig> {
   const servers = (n: number): { free: null }[] => Array.from({ length: n }, () => ({ free: null }));
   return {
     pipeline,
+    suite: id.suite,
     sign: async (bytes, seq) => (await signCaptureForOutbox(
       { bytes, ts: systemClock.now(), seq, mode: 2, contentType: 2, prevHeaderDigest: new Uint8Array(32) }, id, km, servers, () => systemClock.now(),
     )).release(),
@@ -112,16 +119,14 @@ async function rig(dir: string, outboxDir = join(dir, 'outbox')): Promise<Rig> {
   };
 }
 
-/** Feeds captures keeping two in flight (as the daemon's capture loop does) for about `ms`. */
-async function drive(p: CapturePipeline, make: () => CaptureInput, ms: number, min: number): Promise<{ n: number; wallMs: number; cpu: number }> {
+/** Runs `one` keeping two in flight (as the daemon's capture loop does) for about `ms`, at least `min` times. */
+async function twoInFlight(one: () => Promise<void>, ms: number, min: number): Promise<{ n: number; wallMs: number; cpu: number }> {
   const inflight = new Set<Promise<unknown>>();
   const t0 = performance.now();
   const c0 = cpuMs();
   let n = 0;
   while (n < min || performance.now() - t0 < ms) {
-    const pr = p.process(make()).then((o) => {
-      if (o.kind !== 'queued') throw new Error(`bench: capture refused (${o.reason})`);
-    });
+    const pr = one();
     inflight.add(pr);
     void pr.finally(() => inflight.delete(pr));
     n++;
@@ -131,6 +136,46 @@ async function drive(p: CapturePipeline, make: () => CaptureInput, ms: number, m
   return { n, wallMs: performance.now() - t0, cpu: cpuMs() - c0 };
 }
 
+/** Feeds captures to the pipeline keeping two in flight for about `ms`. */
+function drive(p: CapturePipeline, make: () => CaptureInput, ms: number, min: number): Promise<{ n: number; wallMs: number; cpu: number }> {
+  return twoInFlight(() => p.process(make()).then((o) => {
+    if (o.kind !== 'queued') throw new Error(`bench: capture refused (${o.reason})`);
+  }), ms, min);
+}
+
+/**
+ * The cost a still cannot avoid, measured in this run on this thread (CPU ms): n IR-n signs
+ * (k = 3072, a key state of its own), one ECDSA header signature in the device key's suite,
+ * two SHA-256 passes over its bytes.
+ */
+async function stillFloor(still: Uint8Array, n: number, suite: Suite): Promise<{ irn: number; ecdsa: number; sha: number; total: number }> {
+  const pair = (JSON.parse(await readFile(PRIMES, 'utf8')) as { pairs: Record<string, { P: string; Q: string }[]> }).pairs['3072']![0]!;
+  const addr = new Uint8Array(20).fill(7);
+  const t0 = BigInt(Date.now()) - 1000n;
+  const { state } = await generateKeyCycle(
+    { k: 3072, n, T: 64, t0, delta: 3_600_000, deviceAddr: addr },
+    { primes: { P: BigInt('0x' + pair.P), Q: BigInt('0x' + pair.Q) }, rng: new SeededRng('bench-floor'), worker: false },
+  );
+  const secret = createHash('sha256').update('bench-floor').digest();
+  const header = new Uint8Array(226).fill(1);
+  const rng = new SeededRng('bench-floor-sign');
+  const per = (reps: number, fn: (k: number) => void): number => {
+    const c = cpuMs();
+    for (let k = 0; k < reps; k++) fn(k);
+    return (cpuMs() - c) / reps;
+  };
+  const d = new Uint8Array(32).fill(3);
+  per(20, (k) => state.sign(1 + (k % n), t0 + 10n, BigInt(k), d, rng)); // warm-up (exponent caches, JIT)
+  per(20, (k) => signHeader(suite, secret, header.fill(k & 0xff, 0, 1)));
+  let [irn, ecdsa, sha] = [0, 0, 0];
+  for (let round = 0; round < 3; round++) {
+    irn += per(40, (k) => state.sign(1 + (k % n), t0 + 10n, BigInt(1000 * round + k), d, rng)) / 3;
+    ecdsa += per(100, (k) => signHeader(suite, secret, header.fill(k & 0xff, 0, 1))) / 3;
+    sha += per(100, () => createHash('sha256').update(still).digest()) / 3;
+  }
+  return { irn, ecdsa, sha, total: n * irn + ecdsa + 2 * sha };
+}
+
 async function stillRows(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'sealcam-bench-'));
   try {
@@ -138,21 +183,46 @@ async function stillRows(): Promise<Row[]> {
     const still = jpegLike(400_000);
     const mk = (): CaptureInput => ({ bytes: still, captureTime: systemClock.now(), mode: 1, contentType: 1 });
     await drive(r.pipeline, mk, 0, 20); // warm-up (exponent caches, JIT)
-    const s = await drive(r.pipeline, mk, 5000, 100);
-    log(`stills: ${s.n} in ${s.wallMs.toFixed(0)} ms wall, ${s.cpu.toFixed(0)} ms CPU`);
+    let seq = 5_000_000n;
+    const [queued, signing] = [{ n: 0, wallMs: 0, cpu: 0 }, { n: 0, cpu: 0 }];
+    let floor = { irn: 0, ecdsa: 0, sha: 0, total: 0 };
+    for (let round = 0; round < 3; round++) {
+      const f = await stillFloor(still, 4, r.suite);
+      floor = round === 0 ? f : { irn: floor.irn + f.irn, ecdsa: floor.ecdsa + f.ecdsa, sha: floor.sha + f.sha, total: floor.total + f.total };
+      const q = await drive(r.pipeline, mk, 1500, 40);
+      [queued.n, queued.wallMs, queued.cpu] = [queued.n + q.n, queued.wallMs + q.wallMs, queued.cpu + q.cpu];
+      const c = cpuMs();
+      for (let k = 0; k < 40; k++) await r.sign(still, seq++);
+      [signing.n, signing.cpu] = [signing.n + 40, signing.cpu + cpuMs() - c];
+    }
+    const fl = { irn: floor.irn / 3, ecdsa: floor.ecdsa / 3, sha: floor.sha / 3, total: floor.total / 3 };
+    log(`stills: floor ${fl.total.toFixed(2)} ms (IR-n sign ${fl.irn.toFixed(2)}, ECDSA ${fl.ecdsa.toFixed(2)}, SHA-256 400 KB ${fl.sha.toFixed(2)}); ` +
+      `signing ${(signing.cpu / signing.n).toFixed(2)} ms, signed+queued ${(queued.cpu / queued.n).toFixed(2)} ms CPU per still (${queued.n} in ${queued.wallMs.toFixed(0)} ms wall)`);
     await r.close();
+    const base = { value: fl.total, unit: 'ms CPU', what: '4 IR-n signs + 1 ECDSA sign + 2 SHA-256 passes' };
     return [
-      row('stills 1080p (400 KB) n=4 k=3072 signed+queued, per CPU core', s.n / (s.cpu / 1000), 'captures/s', 150),
-      row('stills 1080p (400 KB) n=4 k=3072 signed+queued, wall clock', s.n / (s.wallMs / 1000), 'captures/s'),
+      row('still floor: one IR-n sign k=3072 (same run, CPU)', fl.irn, 'ms'),
+      row('still floor: one ECDSA header signature (same run, CPU)', fl.ecdsa, 'ms'),
+      row('still floor: one SHA-256 pass over 400 KB (same run, CPU)', fl.sha, 'ms'),
+      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signing stage, CPU per still', queuedRound(signing.cpu / signing.n), 'ms CPU', base, { atMost: 1.25 }),
+      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signed+queued (outbox on disk, chain head), CPU per still', queuedRound(queued.cpu / queued.n), 'ms CPU', base, { atMost: 1.25 }),
+      row('stills 1080p (400 KB) n=4 k=3072 signed+queued, per CPU core', queued.n / (queued.cpu / 1000), 'captures/s'),
+      row('stills 1080p (400 KB) n=4 k=3072 signed+queued, wall clock', queued.n / (queued.wallMs / 1000), 'captures/s'),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** A synthetic 5 s 1080p30 MJPEG segment: `frames` JPEG-like frames of `frameBytes` back to back. */
+const queuedRound = (v: number): number => Math.round(v * 100) / 100;
+
+/**
+ * A synthetic 5 s 1080p30 MJPEG segment: `frames` JPEG-like frames of `frameBytes` back to back,
+ * in shared memory as the continuous policy assembles it (policy-continuous.ts), so the hash
+ * workers read it where it is.
+ */
 function mjpegSegment(frames: number, frameBytes: number): Uint8Array {
-  const seg = new Uint8Array(frames * frameBytes);
+  const seg = new Uint8Array(new SharedArrayBuffer(frames * frameBytes));
   for (let f = 0; f < frames; f++) seg.set(jpegLike(frameBytes), f * frameBytes);
   return seg;
 }
@@ -170,13 +240,33 @@ class Acc {
   get mbs(): number {
     return this.bytes / 1e6 / (this.ms / 1000);
   }
+  /** CPU ms per MB. */
+  get cpuPerMb(): number {
+    return this.cpu / (this.bytes / 1e6);
+  }
 }
 
 const SEG_FRAMES = 150;
 const SEG_FRAME_BYTES = 200_000;
 const SEG_LABEL = `${(SEG_FRAMES * SEG_FRAME_BYTES) / 1e6} MB segments (5 s 1080p30 MJPEG, ${SEG_FRAMES} × ${SEG_FRAME_BYTES / 1000} KB) n=4 k=3072`;
 
-/** Continuous mode in interleaved rounds (SHA-256 reference, disk outbox, tmpfs outbox, signing only, raw disk), so load drift hits all alike. */
+/** Appends `seg` `times` times to a new file in `dir`, fdatasync after each (the disk's own rate). */
+async function rawAppend(acc: Acc, dir: string, seg: Uint8Array, times: number): Promise<void> {
+  const fh = await open(join(dir, 'raw.bin'), 'w');
+  await acc.time(times * seg.length, async () => {
+    for (let j = 0; j < times; j++) {
+      await fh.write(seg, 0, seg.length, j * seg.length);
+      await fh.datasync();
+    }
+  });
+  await fh.close();
+  await rm(join(dir, 'raw.bin'));
+}
+
+/**
+ * Continuous mode in interleaved rounds (SHA-256 and CRC-32 references, disk outbox, tmpfs
+ * outbox, signing only, raw disk and tmpfs appends), so load drift hits all alike.
+ */
 async function continuousRows(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'sealcam-bench-seg-'));
   const shm = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/sealcam-bench-') : null;
@@ -189,46 +279,53 @@ async function continuousRows(): Promise<Row[]> {
     let seq = 1_000_000n;
     for (const r of [disk, mem]) if (r) await drive(r.pipeline, mkSeg, 0, 2); // warm-up: hash workers, buffers, JIT
     await disk.sign(seg, seq++);
-    const [sha, queued, tmpfs, signing, raw] = [new Acc(), new Acc(), new Acc(), new Acc(), new Acc()];
+    const [sha, crc, queued, tmpfs, signing, raw, rawShm] = [new Acc(), new Acc(), new Acc(), new Acc(), new Acc(), new Acc(), new Acc()];
     const [perRound, rounds] = [8, 3];
     for (let round = 0; round < rounds; round++) {
       await sha.time(4 * L, () => {
         for (let j = 0; j < 4; j++) createHash('sha256').update(seg).digest();
       });
+      await crc.time(4 * L, () => {
+        for (let j = 0; j < 4; j++) crc32(seg);
+      });
       await queued.time(perRound * L, () => drive(disk.pipeline, mkSeg, 0, perRound));
       if (mem) await tmpfs.time(perRound * L, () => drive(mem.pipeline, mkSeg, 0, perRound));
-      await signing.time(6 * L, async () => {
-        for (let j = 0; j < 6; j++) await disk.sign(seg, seq++);
-      });
-      const fh = await open(join(dir, 'raw.bin'), 'w');
-      await raw.time(4 * L, async () => {
-        for (let j = 0; j < 4; j++) {
-          await fh.write(seg, 0, L, j * L);
-          await fh.datasync();
-        }
-      });
-      await fh.close();
-      await rm(join(dir, 'raw.bin'));
+      // Two in flight like the queued rounds (and the daemon): the next segment is hashed while one is signed.
+      await signing.time(6 * L, () => twoInFlight(() => disk.sign(seg, seq++), 0, 6));
+      await rawAppend(raw, dir, seg, 4);
+      if (shm) await rawAppend(rawShm, shm, seg, 4);
       await disk.flush();
       await mem?.flush();
     }
-    log(`segments of ${L} bytes: SHA-256 ${sha.mbs.toFixed(0)} MB/s; queued (disk) ${queued.mbs.toFixed(0)} MB/s, ${(queued.cpu / (queued.bytes / 1e6)).toFixed(2)} ms CPU/MB; ` +
-      `queued (tmpfs) ${mem ? tmpfs.mbs.toFixed(0) : '-'} MB/s, ${mem ? (tmpfs.cpu / (tmpfs.bytes / 1e6)).toFixed(2) : '-'} ms CPU/MB; signing ${signing.mbs.toFixed(0)} MB/s; ` +
-      `raw append+fdatasync ${raw.mbs.toFixed(0)} MB/s`);
+    const passes = (a: Acc): number => a.cpuPerMb / sha.cpuPerMb;
+    log(`segments of ${L} bytes: SHA-256 ${sha.mbs.toFixed(0)} MB/s; queued (disk) ${queued.mbs.toFixed(0)} MB/s, ${passes(queued).toFixed(2)} passes; ` +
+      `queued (tmpfs) ${mem ? tmpfs.mbs.toFixed(0) : '-'} MB/s, ${mem ? passes(tmpfs).toFixed(2) : '-'} passes; signing ${signing.mbs.toFixed(0)} MB/s, ${passes(signing).toFixed(2)} passes; ` +
+      `raw append+fdatasync ${raw.mbs.toFixed(0)} MB/s (tmpfs ${shm ? rawShm.mbs.toFixed(0) : '-'} MB/s); CRC-32 ${passes(crc).toFixed(2)} passes`);
     await disk.close();
     await mem?.close();
+    const shaBase = { value: sha.mbs, unit: 'MB/s', what: 'raw SHA-256, one thread' };
+    const passBase = { value: 1, unit: 'pass', what: 'one SHA-256 pass of CPU per MB' };
+    const floorPasses = 2 - 1 / 4 + passes(crc) + (shm ? passes(rawShm) : 0);
     return [
-      row(`continuous ${SEG_LABEL} signed+queued, outbox on disk ($TMPDIR)`, queued.mbs, 'MB/s'),
-      ...(mem ? [row(`continuous ${SEG_LABEL} signed+queued, outbox on tmpfs`, tmpfs.mbs, 'MB/s')] : []),
-      row(`continuous ${SEG_LABEL} signing stage`, signing.mbs, 'MB/s'),
       row('raw SHA-256 of the same segment (node:crypto, one thread)', sha.mbs, 'MB/s'),
       row('raw append + fdatasync of the same segment on that disk', raw.mbs, 'MB/s'),
-      row('continuous signed+queued (disk) / raw SHA-256', (100 * queued.mbs) / sha.mbs, '%', 60),
-      ...(mem ? [row('continuous signed+queued (tmpfs) / raw SHA-256', (100 * tmpfs.mbs) / sha.mbs, '%', 60)] : []),
-      row('continuous signing stage / raw SHA-256', (100 * signing.mbs) / sha.mbs, '%', 60),
-      row('continuous signed+queued (disk) / raw append+fdatasync', (100 * queued.mbs) / raw.mbs, '%'),
-      // Load-independent: CPU per MB (all threads) in one-thread SHA-256 passes; on N idle cores the ratio above is at most N / this.
-      row(`continuous signed+queued (${mem ? 'tmpfs' : 'disk'}) CPU per MB, in SHA-256 passes`, (mem ? tmpfs : queued).cpu / (mem ? tmpfs : queued).bytes / (sha.cpu / sha.bytes), 'passes'),
+      ...(shm ? [row('raw append + fdatasync of the same segment on tmpfs', rawShm.mbs, 'MB/s')] : []),
+      row(`continuous ${SEG_LABEL} signing stage`, signing.mbs, 'MB/s'),
+      ratioRow('device', 'continuous signing stage (two hash workers) / raw SHA-256 one thread', signing.mbs, 'MB/s', shaBase, { atLeast: 0.9 }),
+      ratioRow('device', `continuous ${SEG_LABEL} signed+queued, outbox on disk ($TMPDIR)`, queued.mbs, 'MB/s',
+        { value: Math.min(signing.mbs, raw.mbs), what: `min(signing stage, raw append+fdatasync disk)` }, { atLeast: 0.9 }),
+      // tmpfs: the CPU path without the disk — a diagnostic (issue 13's target is against the disk): on two
+      // cores, with both stages CPU-bound, it cannot exceed their CPU ratio (signing / signed+queued passes).
+      ...(mem && shm ? [ratioRow('device', `continuous ${SEG_LABEL} signed+queued, outbox on tmpfs (CPU path, no target)`, tmpfs.mbs, 'MB/s',
+        { value: Math.min(signing.mbs, rawShm.mbs), what: `min(signing stage, raw append+fdatasync tmpfs)` })] : []),
+      // Load-independent: CPU per MB (all threads) in one-thread SHA-256 passes measured in the same rounds. The
+      // issue's ≤ 2.2 is the signing pipeline's ("where the format needs two": captureHash and the block hashes);
+      // signed+queued is compared with its own format floor (those passes + the outbox's CRC-32 + the page-cache copy).
+      ratioRow('device', 'continuous signing stage CPU per MB, in SHA-256 passes', passes(signing), 'passes', passBase, { atMost: 2.2 }),
+      row(`format floor of signed+queued: ${2 - 1 / 4} SHA-256 passes (n=4) + CRC-32 (${passes(crc).toFixed(2)}) + one page-cache write${shm ? ` (${passes(rawShm).toFixed(2)})` : ''}`, floorPasses, 'passes'),
+      ratioRow('device', `continuous signed+queued (${mem ? 'tmpfs' : 'disk'}) CPU per MB, in SHA-256 passes`, passes(mem ? tmpfs : queued), 'passes',
+        { value: floorPasses, unit: 'passes', what: 'format floor of signed+queued' }),
+      ratioRow('device', 'continuous signed+queued (disk) CPU per MB, in SHA-256 passes', passes(queued), 'passes', passBase),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -236,7 +333,16 @@ async function continuousRows(): Promise<Row[]> {
   }
 }
 
-async function rssRow(): Promise<Row> {
+/**
+ * RSS of a real daemon run from the BUILT package the way systemd and Docker run it
+ * (`node bin/sealcam.js device …` → dist/cli.js; fake rpicam-vid at 1920×1080, k = 3072),
+ * after a warm-up, from /proc: the peak, and what it is made of (V8 heap, external and
+ * ArrayBuffers from process.memoryUsage() via bench/rss-probe.mjs, file-backed pages = code).
+ */
+async function rssRows(): Promise<Row[]> {
+  if (!existsSync(join(ROOT, 'dist/cli.js'))) {
+    return [{ group: 'device', metric: 'daemon RSS: NOT MEASURED, dist/cli.js is missing (run `npm run build`)', value: NaN, unit: 'MB' }];
+  }
   const dir = await mkdtemp(join(tmpdir(), 'sealcam-bench-rss-'));
   try {
     const cfg = join(dir, 'device.yaml');
@@ -245,21 +351,37 @@ async function rssRow(): Promise<Row> {
       'camera: { backend: rpicam, width: 1920, height: 1080, framerate: 5 }', 'capture: { mode: interval, intervalMs: 200 }',
       'keys: { modulusBits: 3072, blocks: 4, periods: 1024, periodMs: 60000 }', 'tcp: { enabled: true, host: 127.0.0.1, port: 0 }', '',
     ].join('\n'));
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/device/helpers/daemon-entry.ts'), '--config', cfg, '--dev'], {
-      cwd: ROOT, stdio: 'ignore',
-      env: { ...process.env, PATH: `${join(ROOT, 'test/fixtures')}:${process.env.PATH ?? ''}`, SEALCAM_TEST: '1', SEALCAM_TEST_PRIMES: PRIMES },
+    const memFile = join(dir, 'mem.json');
+    const child = spawn(process.execPath, ['--import', join(ROOT, 'test/helpers/fast-keygen.mjs'), '--import', join(ROOT, 'bench/rss-probe.mjs'), join(ROOT, 'bin/sealcam.js'), 'device', '--config', cfg, '--dev'], {
+      cwd: dir, stdio: 'ignore',
+      env: { ...process.env, PATH: `${join(ROOT, 'test/fixtures')}:${process.env.PATH ?? ''}`, SEALCAM_BENCH_MEM: memFile },
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       await new Promise((r) => setTimeout(r, 20_000)); // keygen, then steady capturing
-      let max = 0;
+      let peak = { rss: 0, anon: 0, file: 0, shmem: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
       for (let k = 0; k < 10; k++) {
         const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-        max = Math.max(max, Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+        const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+        const rss = kb('VmRSS');
+        if (rss > peak.rss) {
+          const m = JSON.parse(await readFile(memFile, 'utf8').catch(() => '{}')) as Partial<Record<'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers', number>>;
+          const mb = (v: number | undefined): number => (v ?? NaN) / 2 ** 20;
+          peak = { rss, anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem'), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) };
+        }
         await new Promise((r) => setTimeout(r, 500));
       }
-      log(`daemon RSS ${max.toFixed(1)} MB`);
-      return row('daemon RSS after 20 s warm-up (1080p, k=3072, under tsx)', max, 'MB', 150, true);
+      if (peak.rss === 0) throw new Error('bench: the daemon did not run');
+      log(`daemon RSS ${peak.rss.toFixed(1)} MB: anon ${peak.anon.toFixed(1)}, file ${peak.file.toFixed(1)}, shmem ${peak.shmem.toFixed(1)}; ` +
+        `V8 heap ${peak.heapUsed.toFixed(1)}/${peak.heapTotal.toFixed(1)}, external ${peak.external.toFixed(1)} (ArrayBuffers ${peak.arrayBuffers.toFixed(1)})`);
+      const other = peak.anon + peak.shmem - peak.heapTotal - peak.external;
+      return [
+        row('daemon RSS after 20 s warm-up (1080p, k=3072, built package: node bin/sealcam.js → dist/)', peak.rss, 'MB', 120, true),
+        row('  of which V8 heap (heapTotal; heapUsed ' + peak.heapUsed.toFixed(1) + ' MB)', peak.heapTotal, 'MB'),
+        row('  of which external (Buffers, ArrayBuffers ' + peak.arrayBuffers.toFixed(1) + ' MB)', peak.external, 'MB'),
+        row('  of which file-backed pages (node binary and libraries: code)', peak.file, 'MB'),
+        row('  of which the rest (malloc, OpenSSL, thread stacks, V8 code space outside the heap)', other, 'MB'),
+      ];
     } finally {
       child.kill('SIGTERM');
       await exited;
@@ -271,7 +393,7 @@ async function rssRow(): Promise<Row> {
 
 /** Runs every device benchmark. */
 export async function benchDevice(): Promise<Row[]> {
-  return [...(await stillRows()), ...(await continuousRows()), await rssRow()];
+  return [...(await stillRows()), ...(await continuousRows()), ...(await rssRows())];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -12,17 +12,22 @@
  * Heavy: several minutes. Test-only keys from public fixture primes, except
  * the two real-safe-prime keygen rows.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { bigintModExp, opensslModExp, setModExp, type ModExp } from '../src/crypto/modexp/index.js';
+import { bigintModExp, setModExp, type ModExp } from '../src/crypto/modexp/index.js';
+import { opensslModExp } from '../src/crypto/modexp/openssl.js';
+import { os2ip } from '../src/platform/bytes.js';
 import { SeededRng } from '../src/platform/rng.js';
 import { clearExponentCache } from '../src/scheme/exponents.js';
+import { keyContext } from '../src/scheme/key-context.js';
 import { FsKeyState } from '../src/scheme/key-state.js';
 import { generateKeyCycle } from '../src/scheme/keygen.js';
 import { periodBounds } from '../src/scheme/period.js';
 import type { FsPublicKey, KeygenParams, ModulusBits } from '../src/scheme/types.js';
 import { fsVerify } from '../src/scheme/verify.js';
 import { fixturePrimes } from '../test/scheme/helpers.js';
-import type { Row } from './row.js';
+import { interleavedRates, cpuMs } from './rate.js';
+import { ratioRow, type Row } from './row.js';
 
 export type { Row } from './row.js';
 
@@ -31,10 +36,6 @@ const N_BLOCKS = 16;
 const QUICK = process.env['SEALCAM_BENCH_QUICK'] === '1';
 const T_SMALL = QUICK ? 256 : 4096;
 const T_BIG = QUICK ? 4096 : 65536;
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const log = (s: string): void => void process.stderr.write(`  scheme: ${s}\n`);
 
 function params(k: ModulusBits, T: number): KeygenParams {
@@ -76,17 +77,6 @@ function merge(a: UpdateStats, b: UpdateStats): UpdateStats {
   return { mean: (a.mean * a.count + b.mean * b.count) / count, worst: Math.max(a.worst, b.worst), maxBytes: Math.max(a.maxBytes, b.maxBytes), count };
 }
 
-/** Operations per CPU second of `fn` over about `ms` CPU milliseconds. */
-function rate(fn: () => void, ms = QUICK ? 200 : 1500): number {
-  for (let k = 0; k < 5; k++) fn();
-  const t = cpuMs();
-  let ops = 0;
-  while (cpuMs() - t < ms) {
-    fn();
-    ops++;
-  }
-  return ops / ((cpuMs() - t) / 1000);
-}
 
 function withBackend(st: FsKeyState, be: ModExp): FsKeyState {
   return FsKeyState.decode(st.encode(), { backend: be });
@@ -97,19 +87,37 @@ function signVerifyRows(group: string, k: ModulusBits, st: FsKeyState, be: ModEx
   const d = new Uint8Array(32).fill(1);
   const ts = periodBounds(pk, st.period).start;
   let seq = 0n;
-  const sign = rate(() => void st.sign(Number(seq % 16n) + 1, ts, seq++, d));
   const sigs = Array.from({ length: 16 }, (_, i) => st.sign(i + 1, ts, BigInt(i), d));
   let c = 0;
+  // The same run's bare arithmetic of one signature and one verification: its two modexps mod N (the
+  // exponent e_{i,m} and a 128-bit ω) on this backend, nothing else — so the ratio is the scheme's own
+  // cost. Each is measured interleaved with its baseline.
+  const e = keyContext(pk).exponent(1, st.period);
+  const base = os2ip(new SeededRng('bench-base').bytes(k / 8)) % pk.N;
+  const w = os2ip(new SeededRng('bench-omega').bytes(16));
+  const slices = { rounds: QUICK ? 2 : 6, sliceMs: QUICK ? 100 : 250 };
+  const [sign, bareSign] = interleavedRates([
+    () => void st.sign(Number(seq % 16n) + 1, ts, seq++, d),
+    () => {
+      be.powSecret(base, e, pk.N);
+      be.powSecret(base, w, pk.N);
+    },
+  ], slices);
   setModExp(be);
-  const verify = rate(() => {
-    if (fsVerify(pk, d, sigs[c++ % 16]!) !== null) throw new Error('bench signature did not verify');
-  });
+  const [verify, bareVerify] = interleavedRates([
+    () => {
+      if (fsVerify(pk, d, sigs[c++ % 16]!) !== null) throw new Error('bench signature did not verify');
+    },
+    () => {
+      be.powPublic(base, e, pk.N);
+      be.powPublic(base, w, pk.N);
+    },
+  ], slices);
   setModExp(undefined);
-  const open = be.name === 'openssl';
-  const [ts1, tv1] = k === 3072 ? [700, 800] : [1500, 1800];
+  const target = be.name === 'openssl' ? { atLeast: 0.85 } : undefined;
   return [
-    { group, metric: 'IR-n sign', value: sign, unit: 'ops/s', ...(open ? { target: `>= ${ts1}`, ok: sign >= ts1 } : {}) },
-    { group, metric: 'IR-n verify', value: verify, unit: 'ops/s', ...(open ? { target: `>= ${tv1}`, ok: verify >= tv1 } : {}) },
+    ratioRow(group, 'IR-n sign', sign!, 'ops/s', { value: bareSign!, what: 'its two modexps alone (exponent e_i,m and ω)' }, target),
+    ratioRow(group, 'IR-n verify', verify!, 'ops/s', { value: bareVerify!, what: 'its two modexps alone (exponent e_i,m and ω)' }, target),
   ];
 }
 
@@ -128,6 +136,36 @@ async function keygenRows(k: ModulusBits): Promise<Row[]> {
   await generateKeyCycle(params(k, T_SMALL), { primes: fixturePrimes(k) });
   rows.push({ group, metric: `keygen T=${T_SMALL} n=16, given primes (wall)`, value: (performance.now() - t) / 1000, unit: 's' });
   return rows;
+}
+
+/**
+ * Keygen at the device defaults (T = 65536, Δ = 60 s: a 45-day cycle), as the
+ * daemon runs it: in the keygen worker, with the event loop's delay measured
+ * meanwhile (the daemon keeps signing). The modulus primes are given (their
+ * search is the random part, timed above at T = 4096); what T adds is the
+ * per-period prime search. PI4_FACTOR is an assumption, not a measurement:
+ * a Cortex-A72 at 1.5 GHz is taken as 8× slower than one core here on
+ * OpenSSL big-number work.
+ */
+const PI4_FACTOR = 8;
+async function keygenDefault(): Promise<Row[]> {
+  const group = 'IR-n k=3072';
+  const T = T_BIG;
+  log(`keygen k=3072 T=${T} in the worker…`);
+  clearExponentCache();
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const t = performance.now();
+  await generateKeyCycle({ ...params(3072, T), delta: 60_000 }, { primes: fixturePrimes(3072) });
+  const wall = (performance.now() - t) / 1000;
+  lag.disable();
+  const days = (T * 60) / 86400;
+  return [
+    { group, metric: `keygen T=${T} Δ=60s (${days.toFixed(1)}-day cycle) n=16, given modulus primes, worker (wall)`, value: wall, unit: 's' },
+    ratioRow(group, `  same, Pi 4 estimate (×${PI4_FACTOR}, assumed)`, wall * PI4_FACTOR, 's', { value: T * 60, what: 'the key cycle it prepares' }, { atMost: 0.01 }),
+    // a responsiveness bound (the watchdog and the health probe run on this event loop), not a throughput
+    { group, metric: '  event-loop delay while it runs (max)', value: lag.max / 1e6, unit: 'ms', target: '<= 50', ok: lag.max / 1e6 <= 50 },
+  ];
 }
 
 /** Update cost at T = 4096 (whole cycle; BigInt: 512 periods from the start + 512 around the middle). */
@@ -151,7 +189,7 @@ async function cycleSmall(k: ModulusBits, be: ModExp): Promise<Row[]> {
   }
   return [
     { group, metric: `update mean, T=${T} n=16 (${what})`, value: s.mean, unit: 'ms' },
-    { group, metric: `update worst, T=${T} n=16 (${what})`, value: s.worst, unit: 'ms', target: '<= 5x mean', ok: s.worst <= 5 * s.mean },
+    ratioRow(group, `update worst, T=${T} n=16 (${what})`, s.worst, 'ms', { value: s.mean, what: 'update mean, same periods' }, { atMost: 5 }),
   ];
 }
 
@@ -182,7 +220,7 @@ async function cycleBig(k: ModulusBits, backends: ModExp[]): Promise<Row[]> {
     const open = be.name === 'openssl';
     rows.push(
       { group, metric: `update mean, ${what}`, value: s.mean, unit: 'ms' },
-      { group, metric: `update worst, ${what}`, value: s.worst, unit: 'ms', ...(open ? { target: '<= 100 and <= 5x mean', ok: s.worst <= 100 && s.worst <= 5 * s.mean } : {}) },
+      ratioRow(group, `update worst, ${what}`, s.worst, 'ms', { value: s.mean, what: 'update mean, same periods' }, open ? { atMost: 5 } : undefined),
     );
     if (open) rows.push({ group, metric: `state size, T=${T} n=16 (max seen)`, value: s.maxBytes / 1024, unit: 'KiB', ...(k === 3072 ? { target: '<= 64', ok: s.maxBytes <= 65536 } : {}) });
   }
@@ -194,6 +232,7 @@ export async function benchScheme(): Promise<Row[]> {
   const rows: Row[] = [];
   const backends = [opensslModExp, bigintModExp];
   for (const k of [2048, 3072] as const) rows.push(...(await keygenRows(k)));
+  rows.push(...(await keygenDefault()));
   for (const k of [2048, 3072] as const) {
     const st = await fixtureKey(k, 64, 'bench-sign');
     for (const be of backends) rows.push(...signVerifyRows(`IR-n k=${k} ${be.name}`, k, withBackend(st, be), be));

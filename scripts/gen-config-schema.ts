@@ -1,6 +1,6 @@
-// Writes firmware-config/device.schema.json from src/device/config-schema.ts (the source of truth).
+// Writes firmware-config/device.schema.json from src/device/daemon/config-schema.ts (the source of truth).
 import { writeFileSync } from 'node:fs';
-import { deviceConfigSchema } from '../src/device/config-schema.js';
+import { deviceConfigSchema } from '../src/device/daemon/config-schema.js';
 
 export function renderDeviceSchema(): string {
   return JSON.stringify(deviceConfigSchema, null, 2) + '\n';

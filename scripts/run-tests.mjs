@@ -30,6 +30,6 @@ if (files.length === 0) {
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, SEALCAM_TEST: '1' } },
+  { cwd: root, stdio: 'inherit' },
 );
 process.exit(res.status ?? 1);

@@ -12,7 +12,8 @@ import type { Rng } from '../platform/rng.js';
 import { systemRng } from '../platform/rng.js';
 import type { BackoffOptions } from './backoff.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
-import { backoffDelay, resolveBackoff, rngFraction } from './backoff.js';
+import { resolveBackoff } from './backoff.js';
+import { backoffDelay, jitterFraction } from '../platform/backoff.js';
 import { BaseCamera } from './base-camera.js';
 import type { CameraDeps, QueueLimits } from './base-camera.js';
 import { captureError } from './camera.js';
@@ -206,7 +207,7 @@ export class ChildProcessCamera extends BaseCamera {
 
   private scheduleRestart(): void {
     if (this.stopping || this.restartTimer) return;
-    const delay = backoffDelay(this.attempt++, this.backoff, rngFraction(this.rng));
+    const delay = backoffDelay(this.attempt++, this.backoff, jitterFraction(this.rng));
     this.logger.info({ camera: this.kind, delayMs: delay, attempt: this.attempt }, 'camera: restarting after backoff');
     this.restartTimer = this.clock.setTimer(delay, () => {
       this.restartTimer = null;

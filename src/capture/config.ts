@@ -1,5 +1,6 @@
 /**
- * The `camera:` config section: TS types, defaults and a validator that
+ * The `camera:` config section: its schema and bounds (one table, which the
+ * device configuration schema embeds), TS types, defaults and a validator that
  * lists every problem at once (STYLE.md §10) before anything is spawned.
  */
 import type { BackoffOptions } from './backoff.js';
@@ -83,12 +84,68 @@ export const BACKEND_DEFAULTS = {
   fake: { width: 640, height: 480, binary: '' },
 } satisfies Record<CameraBackend, { width: number; height: number; binary: string }>;
 
-const KEYS = new Set([
-  'backend', 'width', 'height', 'framerate', 'quality', 'device', 'binary', 'extraArgs', 'fakeDir',
-  'fakeRenderEvery', 'maxFrameBytes', 'queueFrames', 'queueBytes', 'stallTimeoutMs', 'killTimeoutMs', 'restart',
-]);
+/**
+ * Bounds of the integer camera options, the one table: parseCameraConfig checks
+ * them and the device configuration schema ({@link cameraSchema}) states them.
+ */
+export const CAMERA_LIMITS = {
+  width: [16, 8192],
+  height: [16, 8192],
+  quality: [1, 100],
+  fakeRenderEvery: [1, 1000],
+  maxFrameBytes: [1024, 268_435_456],
+  queueFrames: [1, 1024],
+  queueBytes: [1024, 1_073_741_824],
+  /** 0 disables the stall restart. */
+  stallTimeoutMs: [0, 3_600_000],
+  killTimeoutMs: [10, 600_000],
+} as const satisfies Record<string, readonly [number, number]>;
+/** framerate is a number in (0, MAX_FRAMERATE]. */
+export const MAX_FRAMERATE = 240;
+/** Most extraArgs entries. */
+export const MAX_EXTRA_ARGS = 64;
 
-function intIn(errs: string[], name: string, v: unknown, lo: number, hi: number): void {
+const int = <L extends readonly [number, number]>(l: L) => ({ type: 'integer', minimum: l[0], maximum: l[1] }) as const;
+
+/** The `camera:` section as JSON schema (the device configuration schema embeds it). */
+export const cameraSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'unset values take per-backend defaults (src/capture/config.ts): rpicam/v4l2 1920x1080, fake 640x480',
+  properties: {
+    backend: { type: 'string', enum: ['rpicam', 'v4l2', 'fake'], default: 'fake' },
+    width: int(CAMERA_LIMITS.width),
+    height: int(CAMERA_LIMITS.height),
+    framerate: { type: 'number', exclusiveMinimum: 0, maximum: MAX_FRAMERATE },
+    quality: int(CAMERA_LIMITS.quality),
+    device: { type: 'string', description: 'v4l2 device node (default /dev/video0)' },
+    binary: { type: 'string', description: 'path of rpicam-vid or ffmpeg (default: found on PATH)' },
+    extraArgs: { type: 'array', items: { type: 'string' }, maxItems: MAX_EXTRA_ARGS },
+    fakeDir: { type: 'string', description: 'fake backend: cycle the .jpg files of this directory' },
+    fakeRenderEvery: { ...int(CAMERA_LIMITS.fakeRenderEvery), description: 'fake backend: encode a fresh frame every N frames' },
+    maxFrameBytes: int(CAMERA_LIMITS.maxFrameBytes),
+    queueFrames: { ...int(CAMERA_LIMITS.queueFrames), description: 'unsigned frames buffered before the oldest is dropped' },
+    queueBytes: int(CAMERA_LIMITS.queueBytes),
+    stallTimeoutMs: { ...int(CAMERA_LIMITS.stallTimeoutMs), description: 'restart the camera process after this long without a frame; 0 never' },
+    killTimeoutMs: int(CAMERA_LIMITS.killTimeoutMs),
+    restart: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        initialMs: { type: 'integer', minimum: 1 },
+        maxMs: { type: 'integer', minimum: 1 },
+        factor: { type: 'number', minimum: 1 },
+        resetAfterMs: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
+} as const;
+
+const KEYS = new Set(Object.keys(cameraSchema.properties));
+
+function intIn(errs: string[], name: keyof typeof CAMERA_LIMITS, v: unknown): void {
+  const [lo, hi] = CAMERA_LIMITS[name];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < lo || v > hi) errs.push(`camera.${name} must be an integer in [${lo}, ${hi}]`);
 }
 
@@ -126,27 +183,20 @@ export function parseCameraConfig(input: unknown): ResolvedCameraConfig {
     killTimeoutMs: (c.killTimeoutMs ?? CAMERA_DEFAULTS.killTimeoutMs) as number,
     restart: resolveBackoffSafe(errs, c.restart),
   };
-  intIn(errs, 'width', r.width, 16, 8192);
-  intIn(errs, 'height', r.height, 16, 8192);
-  if (typeof r.framerate !== 'number' || !(r.framerate > 0 && r.framerate <= 240)) errs.push('camera.framerate must be a number in (0, 240]');
-  intIn(errs, 'quality', r.quality, 1, 100);
-  intIn(errs, 'maxFrameBytes', r.maxFrameBytes, 1024, 1 << 30);
-  intIn(errs, 'queueFrames', r.queueFrames, 1, 10_000);
-  intIn(errs, 'queueBytes', r.queueBytes, 1024, 2 ** 40);
-  intIn(errs, 'stallTimeoutMs', r.stallTimeoutMs, 0, 3_600_000);
-  intIn(errs, 'killTimeoutMs', r.killTimeoutMs, 10, 600_000);
+  for (const k of ['width', 'height', 'quality', 'maxFrameBytes', 'queueFrames', 'queueBytes', 'stallTimeoutMs', 'killTimeoutMs'] as const) intIn(errs, k, r[k]);
+  if (typeof r.framerate !== 'number' || !(r.framerate > 0 && r.framerate <= MAX_FRAMERATE)) errs.push(`camera.framerate must be a number in (0, ${MAX_FRAMERATE}]`);
   if (typeof r.device !== 'string' || !/^\/dev\/[^\0]+$/.test(r.device) || r.device.includes('..')) {
     errs.push('camera.device must be an absolute path under /dev/ (e.g. /dev/video0)');
   }
   if (backend !== 'fake' && (typeof r.binary !== 'string' || r.binary.length === 0 || r.binary.startsWith('-') || r.binary.includes('\0'))) {
     errs.push('camera.binary must be a non-empty executable name or path');
   }
-  if (!Array.isArray(r.extraArgs) || r.extraArgs.length > 64 || !r.extraArgs.every((a) => typeof a === 'string' && a.length <= 1024 && !a.includes('\0'))) {
-    errs.push('camera.extraArgs must be an array of at most 64 strings without NUL');
+  if (!Array.isArray(r.extraArgs) || r.extraArgs.length > MAX_EXTRA_ARGS || !r.extraArgs.every((a) => typeof a === 'string' && a.length <= 1024 && !a.includes('\0'))) {
+    errs.push(`camera.extraArgs must be an array of at most ${MAX_EXTRA_ARGS} strings without NUL`);
   }
   if (r.fakeDir !== null && (typeof r.fakeDir !== 'string' || r.fakeDir.length === 0)) errs.push('camera.fakeDir must be a directory path');
   if (c.fakeRenderEvery !== undefined) {
-    intIn(errs, 'fakeRenderEvery', c.fakeRenderEvery, 1, 1000);
+    intIn(errs, 'fakeRenderEvery', c.fakeRenderEvery);
     r.fakeRenderEvery = c.fakeRenderEvery as number;
   } else if (typeof r.width === 'number' && typeof r.height === 'number') {
     r.fakeRenderEvery = Math.max(1, Math.ceil((r.width * r.height) / (640 * 480)));

@@ -12,7 +12,7 @@ export { BACKEND_DEFAULTS, CAMERA_DEFAULTS, parseCameraConfig } from './config.j
 export type { PolicyConfig, PolicyMode, ResolvedPolicyConfig } from './policy-config.js';
 export { POLICY_DEFAULTS, parsePolicyConfig } from './policy-config.js';
 export type { BackoffOptions } from './backoff.js';
-export { DEFAULT_BACKOFF, backoffDelay, resolveBackoff } from './backoff.js';
+export { DEFAULT_BACKOFF, resolveBackoff } from './backoff.js';
 export type { JpegSplitErrorCode, JpegSplitterOptions, JpegSplitterStats } from './jpeg-splitter.js';
 export { DEFAULT_MAX_FRAME_BYTES, JpegSplitter } from './jpeg-splitter.js';
 export type { CapturePolicy, PolicyOutput, PolicyStats } from './policy.js';

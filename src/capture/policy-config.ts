@@ -1,6 +1,7 @@
 /**
- * The capture-policy config section: TS types, defaults and a validator that
- * lists every problem at once.
+ * The capture-policy config section: its schema and bounds (one table, which
+ * the device configuration schema embeds), TS types, defaults and a validator
+ * that lists every problem at once.
  */
 import { captureError } from './camera.js';
 
@@ -42,16 +43,43 @@ export const POLICY_DEFAULTS = {
   maxSegmentBytes: 32 * 1024 * 1024,
 } satisfies Omit<ResolvedPolicyConfig, 'mode'>;
 
-const RANGES: Record<keyof typeof POLICY_DEFAULTS, [number, number, boolean]> = {
+/**
+ * Bounds of the policy options [min, max, integer], the one table: parsePolicyConfig
+ * checks them and the device configuration schema ({@link policySchema}) states them.
+ */
+export const POLICY_LIMITS = {
   intervalMs: [1, 86_400_000, true],
   motionThreshold: [0, 255, false],
-  motionRecheckMs: [0, 3_600_000, true],
+  motionRecheckMs: [1, 3_600_000, true],
   motionMinGapMs: [0, 3_600_000, true],
   motionSampleWidth: [4, 512, true],
   motionSampleHeight: [4, 512, true],
   segmentMs: [100, 600_000, true],
-  maxSegmentBytes: [1024, 1 << 30, true],
-};
+  maxSegmentBytes: [1024, 268_435_456, true],
+} as const satisfies Record<keyof typeof POLICY_DEFAULTS, readonly [number, number, boolean]>;
+const RANGES: Record<keyof typeof POLICY_DEFAULTS, readonly [number, number, boolean]> = POLICY_LIMITS;
+
+const num = <L extends readonly [number, number, boolean]>(l: L) =>
+  ({ type: l[2] ? 'integer' : 'number', minimum: l[0], maximum: l[1] }) as { readonly type: L[2] extends true ? 'integer' : 'number'; readonly minimum: L[0]; readonly maximum: L[1] };
+
+/** The `capture:` section of the device configuration as JSON schema. */
+export const policySchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'unset values take the defaults of src/capture/policy-config.ts',
+  properties: {
+    mode: { type: 'string', enum: ['interval', 'motion', 'continuous'], default: 'interval' },
+    intervalMs: { ...num(POLICY_LIMITS.intervalMs), description: 'interval mode: one still every intervalMs (default 10000)' },
+    motionThreshold: { ...num(POLICY_LIMITS.motionThreshold), description: 'mean absolute luma difference that counts as motion (default 8)' },
+    motionRecheckMs: { ...num(POLICY_LIMITS.motionRecheckMs), description: 'with no motion, check again after this long (default 3000)' },
+    motionMinGapMs: { ...num(POLICY_LIMITS.motionMinGapMs), description: 'after a motion capture, wait at least this long (default 1000)' },
+    motionSampleWidth: num(POLICY_LIMITS.motionSampleWidth),
+    motionSampleHeight: num(POLICY_LIMITS.motionSampleHeight),
+    segmentMs: { ...num(POLICY_LIMITS.segmentMs), description: 'continuous mode: segment duration (default 5000)' },
+    maxSegmentBytes: num(POLICY_LIMITS.maxSegmentBytes),
+  },
+} as const;
 
 /**
  * Validates a policy section and fills in defaults.

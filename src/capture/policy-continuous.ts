@@ -3,7 +3,9 @@
  * into MJPEG segments (contentType 2) covering segmentMs of capture time each.
  * A segment is closed early when a frame is missing (sequence gap: the frames
  * would not be consecutive), when it would exceed maxSegmentBytes, or by
- * poll() when no frame arrived for a whole segment duration.
+ * poll() when no frame arrived for a whole segment duration. A segment's bytes
+ * are in a SharedArrayBuffer (one copy of the frames, which the hash workers
+ * read in place).
  */
 import type { Clock } from '../platform/clock.js';
 import { aint } from '../platform/bytes.js';
@@ -58,7 +60,8 @@ export class ContinuousPolicy implements CapturePolicy {
 
   flush(): PolicyOutput[] {
     if (this.frames.length === 0) return [];
-    const bytes = new Uint8Array(this.bytes);
+    // Shared memory: the capture hasher's workers read the segment where it is (no second copy, device/pipeline/hasher.ts).
+    const bytes = new Uint8Array(new SharedArrayBuffer(this.bytes));
     let o = 0;
     for (const f of this.frames) {
       bytes.set(f, o);

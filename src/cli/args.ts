@@ -1,8 +1,9 @@
 /**
  * Small helpers shared by subcommands: strict option parsing with a usage
- * message, and JSON/hex file reading with coded errors.
+ * message, integer option values, and JSON file reading with coded errors.
  */
 import { parseArgs } from 'node:util';
+import { parseJsonStrict } from '../platform/strict-json.js';
 import { readFile } from 'node:fs/promises';
 import { SealcamError } from '../platform/errors.js';
 
@@ -44,6 +45,19 @@ export function parse(argv: string[], options: Record<string, OptionSpec>, usage
   }
 }
 
+/**
+ * The integer value of option `--name` (decimal digits only), or `dflt` when it was not given.
+ * @throws SealcamError CLI_USAGE naming the option and its range (followed by `usage` when given)
+ */
+export function intOption(v: unknown, name: string, dflt: number, lo: number, hi: number, usage?: string): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < lo || n > hi) {
+    throw new SealcamError<CliErrorCode>('CLI_USAGE', `--${name} must be an integer in [${lo}, ${hi}]${usage === undefined ? '' : `\n${usage}`}`);
+  }
+  return n;
+}
+
 /** Reads and parses a JSON file. @throws SealcamError CLI_FILE | CLI_JSON */
 export async function readJsonFile(path: string): Promise<unknown> {
   let text: string;
@@ -53,7 +67,7 @@ export async function readJsonFile(path: string): Promise<unknown> {
     throw new SealcamError<CliErrorCode>('CLI_FILE', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonStrict(text);
   } catch (e) {
     throw new SealcamError<CliErrorCode>('CLI_JSON', `${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }

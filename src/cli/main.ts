@@ -24,6 +24,7 @@ const COMMANDS: CommandEntry[] = [
   { words: ['inspect'], summary: 'decode a header, key, signature or bundle and print it', load: () => import('./commands/inspect.js') },
   { words: ['scheme', 'verify-vectors'], summary: 'check an irn-v1 vector file, one JSON line per case', load: () => import('./commands/scheme-vectors.js') },
   { words: ['dstp', 'verify-vectors'], summary: 'check a dstp-v1 vector file, one JSON line per case', load: () => import('./commands/dstp-vectors.js') },
+  { words: ['chain', 'verify-vectors'], summary: 'check a chain-v1 vector file (key chains), one JSON line per case', load: () => import('./commands/chain-vectors.js') },
   { words: ['device'], summary: 'run the capture daemon', load: () => import('./commands/device.js') },
   { words: ['export'], summary: 'write capture bundles from an outbox or receiver store', load: () => import('./commands/export.js') },
   { words: ['provision'], summary: 'create the device key, first key cycle and leave-factory record', load: () => import('./commands/provision.js') },
@@ -83,11 +84,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof SealcamError) {
       console.error(`sealcam ${m.entry.words.join(' ')}: ${e.message}`);
-      return e.code === 'CLI_USAGE' || e.code.startsWith('CONFIG_') ? 2 : 1;
+      // Usage and configuration errors (including unreadable or malformed input files such as --trust) exit 2.
+      return USAGE_CODES.has(e.code) || e.code.startsWith('CONFIG_') ? 2 : 1;
     }
     throw e;
   }
 }
+
+const USAGE_CODES: ReadonlySet<string> = new Set(['CLI_USAGE', 'CLI_FILE', 'CLI_JSON', 'TRUST_FORMAT']);
 
 const isEntry = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.ts|cli\.js)$/.test(process.argv[1]);
 if (isEntry) {

@@ -1,16 +1,23 @@
 /**
  * Hash primitives (SCHEME.md Notation): SHA-256, HMAC-SHA256 and HKDF-SHA256
- * through node:crypto (OpenSSL), Keccak-256 through @noble/hashes.
+ * through the host seam (platform/native.ts: OpenSSL in Node; @noble/hashes in
+ * a browser bundle), Keccak-256 through @noble/hashes everywhere.
  */
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { os2ip } from '../platform/bytes.js';
+import { native } from '../platform/native.js';
+import type { Sha256Stream } from '../platform/native-host.js';
+
+export type { Sha256Stream } from '../platform/native-host.js';
 
 /** H(x) = SHA-256 over the concatenation of `parts`. */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return native.sha256(...parts);
+}
+
+/** An incremental SHA-256 (update, digest, copy). */
+export function sha256Stream(): Sha256Stream {
+  return native.sha256Stream();
 }
 
 /** H16(x): the first 16 bytes of SHA-256(x) as a 128-bit integer. */
@@ -20,15 +27,13 @@ export function h16(...parts: Uint8Array[]): bigint {
 
 /** HMAC-SHA256(key, msg). */
 export function hmacSha256(key: Uint8Array, ...msg: Uint8Array[]): Uint8Array {
-  const h = createHmac('sha256', key);
-  for (const p of msg) h.update(p);
-  return new Uint8Array(h.digest());
+  return native.hmacSha256(key, ...msg);
 }
 
 /** HKDF-SHA256 (RFC 5869, extract then expand) producing `len` bytes. @throws RangeError if len > 255*32. */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array {
   if (len < 1 || len > 255 * 32) throw new RangeError(`hkdf length out of range: ${len}`);
-  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, len));
+  return native.hkdfSha256(ikm, salt, info, len);
 }
 
 /** Keccak-256 (the pre-standard SHA-3 used for Ethereum-style addresses). */

@@ -15,7 +15,8 @@ export function demoChecks(f: DemoFacts): { ok: boolean; what: string }[] {
     { ok: f.daemon.captures.signed >= f.captures, what: `${f.daemon.captures.signed} captures signed` },
     { ok: f.receiver.capturesCompleted >= f.daemon.captures.signed && f.receiver.capturesInvalid === 0, what: 'the owner received and verified every capture' },
     { ok: Object.keys(f.receiver.rejections).length === 0, what: 'the owner rejected nothing from the device' },
-    { ok: f.bundles.exported >= f.daemon.captures.signed && f.bundles.verified === f.bundles.exported, what: 'every exported bundle re-verifies' },
+    { ok: f.bundles.exported >= f.daemon.captures.signed && f.bundles.verified === f.bundles.exported, what: 'every exported bundle verifies origin and time against the trust file' },
+    { ok: f.photos.written >= 1 && f.photos.verified === f.photos.written, what: 'every photo with Content Credentials verifies (sealcam origin and time, C2PA valid and trusted)' },
     { ok: f.servers.every((s) => s.verifyStore.ok && s.verifyStore.verified === s.verifyStore.records), what: 'both stores re-verify block by block' },
     { ok: blocksPerServer.reduce((a, b) => a + b, 0) >= f.captures, what: 'the servers hold the blocks' },
     { ok: f.probe?.tampered.status === 'REJECTED', what: 'the tampered block was rejected' },
@@ -42,7 +43,8 @@ export function formatDemoReport(f: DemoFacts, cwd = process.cwd()): string {
     ['key periods', `${f.periods.join(', ')} of key cycle ${f.keyIds.map(short).join(', ')} (a new block key every period; old ones erased)`],
     ['owner (receiver)', `${f.receiver.capturesCompleted} captures verified and reassembled, ${f.receiver.blocksStored} blocks, ` +
       `${Object.values(f.receiver.rejections).reduce((a, b) => a + b, 0)} rejected, ${f.receiver.batches} SaveHash batch(es)`],
-    ['bundles', `${f.bundles.verified}/${f.bundles.exported} exported bundles re-verified  → ${rel(f.bundles.dir)}`],
+    ['bundles', `${f.bundles.verified}/${f.bundles.exported} exported bundles verified: maker, key chain, capture time  → ${rel(f.bundles.dir)}`],
+    ['photos (C2PA)', `${f.photos.verified}/${f.photos.written} JPEGs with Content Credentials signed by the device (<seq>.c2pa.jpg), verified and trusted; ${f.photos.fromReceiver} written by the receiver from the device's capture-time manifests`],
   ];
   for (const s of f.servers) {
     const rejected = Object.entries(s.stats.reasons).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
@@ -65,7 +67,7 @@ export function formatDemoReport(f: DemoFacts, cwd = process.cwd()): string {
     ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`),
     '',
     failed.length === 0
-      ? `RESULT: OK — all ${checks.length} checks passed. Try: npx sealcam verify ${rel(f.bundles.dir)}/*/*.json`
+      ? `RESULT: OK — all ${checks.length} checks passed. Try: npx sealcam verify --trust ${rel(f.bundles.trustFile)} ${rel(f.bundles.dir)}/*/*.json (or in a browser: npx sealcam verify --web --trust ${rel(f.bundles.trustFile)})`
       : `RESULT: FAILED — ${failed.map((c) => c.what).join('; ')}`,
   ].join('\n');
 }

@@ -9,15 +9,20 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createCaptureCamera } from '../capture/index.js';
-import { DeviceDaemon } from '../device/daemon.js';
-import { validateDeviceConfig } from '../device/config.js';
-import { STATE_FILES, statePath } from '../device/state-dir.js';
+import { DeviceDaemon } from '../device/daemon/daemon.js';
+import { validateDeviceConfig } from '../device/daemon/config.js';
+import { STATE_FILES, statePath } from '../device/daemon/state-dir.js';
 import { FileLedgerBackend, Ledger, ledgerVerifyFile, recordFromJson } from '../ledger/index.js';
 import { toHex } from '../platform/bytes.js';
 import { systemClock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { exportBundles, Receiver, runConnectLoop } from '../receiver/index.js';
-import { verifyReceiverBundle } from '../receiver/bundle.js';
+import { exportBundles, Receiver, runConnectLoop, type ExportedCapture } from '../receiver/index.js';
+import { openDeviceSigner, photoWithCredentials } from '../device/pipeline/c2pa-photo.js';
+import { verifyPhoto } from '../verify/photo.js';
+import { trustToJson, type ChainTrust } from '../chain/json.js';
+import { writeFileAtomic } from '../platform/atomic-file.js';
+import { parseJsonStrict } from '../platform/strict-json.js';
+import { verifyCaptureBundle } from '../verify/capture.js';
 import { verifyStore, type StorageServer } from '../server/index.js';
 import { connectTcp } from '../transport/tcp/tcp-transport.js';
 import { startEmbeddedBroker } from './broker.js';
@@ -35,6 +40,39 @@ async function until(what: string, timeoutMs: number, cond: () => boolean | Prom
   }
 }
 
+/**
+ * Each exported JPEG capture's photo with Content Credentials — the
+ * receiver's export wrote it from the device's capture-time manifest; for
+ * one without, the device (its daemon stopped, so the keystore is free)
+ * signs it now — is verified as a third party would.
+ */
+async function writePhotos(stateDir: string, exported: readonly ExportedCapture[], trust: ChainTrust): Promise<DemoFacts['photos']> {
+  const opened = await openDeviceSigner(stateDir);
+  let written = 0;
+  let verified = 0;
+  let fromReceiver = 0;
+  try {
+    for (const e of exported) {
+      if (!e.bundlePath || !e.imagePath?.endsWith('.jpg')) continue;
+      let photo: Uint8Array;
+      if (e.photoPath !== null) {
+        photo = new Uint8Array(await readFile(e.photoPath)); // the receiver's: the device's capture-time manifest
+        fromReceiver++;
+      } else {
+        const bundle = parseJsonStrict(await readFile(e.bundlePath, 'utf8')) as Record<string, unknown>;
+        photo = await photoWithCredentials(new Uint8Array(await readFile(e.imagePath)), bundle, opened.signer);
+        await writeFileAtomic(e.imagePath.replace(/\.jpg$/, '.c2pa.jpg'), photo, { mode: 0o644 });
+      }
+      written++;
+      const v = await verifyPhoto(photo, { at: new Date(), trust });
+      if (v.valid && v.origin && v.c2paTrusted === true) verified++;
+    }
+  } finally {
+    opened.close();
+  }
+  return { written, verified, fromReceiver };
+}
+
 /** Runs the demo; `progress` gets one-line updates for the terminal. */
 export async function runDemo(o: DemoOptions, progress: (line: string) => void): Promise<DemoFacts> {
   await mkdir(o.dir, { recursive: true });
@@ -49,10 +87,12 @@ export async function runDemo(o: DemoOptions, progress: (line: string) => void):
     facts.broker = broker ? `aedes (embedded) ${brokerUrl}` : brokerUrl;
     progress(`broker        ${facts.broker}`);
 
-    const maker = newKey(1);
+    const maker = newKey(2);
     const owner = ownerIdentity();
     const stateDir = join(o.dir, 'device');
-    const device = await provisionAndBind(stateDir, maker, owner, log);
+    const params = { k: o.bits, n: 4, T: 64, delta: o.periodMs };
+    progress(`keys          generating the device key and a ${o.bits}-bit forward-secure key cycle (T = 64, Δ = ${o.periodMs} ms)…`);
+    const device = await provisionAndBind(stateDir, maker, owner, params, log);
     facts.device = device;
     progress(`device        ${toHex(device.address)} (maker ${toHex(device.manufacturerAddr)}, owner ${toHex(device.ownerAddr)})`);
 
@@ -93,12 +133,11 @@ export async function runDemo(o: DemoOptions, progress: (line: string) => void):
       tcp: { enabled: true, host: '127.0.0.1', port: 0 },
       mqtt: { enabled: true, url: brokerUrl, servers: servers.map((s) => ({ id: s.serverId, suite: s.suite, publicKey: toHex(s.publicKey) })) },
     });
-    progress(`keys          generating a ${o.bits}-bit forward-secure key cycle (T = 64, Δ = ${o.periodMs} ms)…`);
     const cameras: { close(): void }[] = [];
     const daemon = new DeviceDaemon({
       config, logger: log.child({ component: 'device' }),
       camera: async () => {
-        const c = closableCamera(await createCaptureCamera(config.camera as never, config.capture as never, { clock: systemClock, logger: log }));
+        const c = closableCamera(await createCaptureCamera(config.camera, config.capture, { clock: systemClock, logger: log }));
         cameras.push(c);
         return c.camera;
       },
@@ -140,20 +179,28 @@ export async function runDemo(o: DemoOptions, progress: (line: string) => void):
     facts.receiver = receiver.stats();
     await daemon.stop();
 
-    // Export and re-verify every capture the owner received.
-    const exported = await exportBundles(join(o.dir, 'receiver', 'store'), join(o.dir, 'bundles'));
+    // Export every capture the owner received and verify it as a third party would: against the
+    // maker's key (origin) and the storage servers and owner as witnesses (SCHEME.md §7).
+    const trust: ChainTrust = {
+      manufacturers: [{ suite: maker.suite, publicKey: maker.publicKey }],
+      witnesses: [...servers.map((s) => ({ suite: s.suite, publicKey: s.publicKey })), { suite: owner.suite, publicKey: owner.publicKey }],
+    };
+    const trustFile = join(o.dir, 'trust.json');
+    await writeFileAtomic(trustFile, new TextEncoder().encode(JSON.stringify(trustToJson(trust), null, 2) + '\n'), { mode: 0o644 });
+    const exported = await exportBundles(join(o.dir, 'receiver', 'store'), join(o.dir, 'bundles'), { identity: owner });
     let bundlesOk = 0;
     for (const e of exported) {
-      if (e.bundlePath && verifyReceiverBundle(JSON.parse(await readFile(e.bundlePath, 'utf8')) as unknown).valid) bundlesOk++;
+      if (e.bundlePath && verifyCaptureBundle(parseJsonStrict(await readFile(e.bundlePath, 'utf8')), { trust }).origin) bundlesOk++;
     }
-    facts.bundles = { exported: exported.length, verified: bundlesOk, dir: join(o.dir, 'bundles') };
+    facts.bundles = { exported: exported.length, verified: bundlesOk, dir: join(o.dir, 'bundles'), trustFile };
+    facts.photos = await writePhotos(stateDir, exported, trust);
 
     // Attack probe against the first server: a replay and a tampered block.
     const target = exported.find((e) => e.bundlePath !== null);
     if (target?.bundlePath) {
       facts.probe = await probeServer({
         // Block 1 is the block Algorithm 1 gave the first server.
-        brokerUrl, serverId: servers[0]!.serverId, deviceAddr: device.address, stateDir, bundlePath: target.bundlePath, index: 1,
+        brokerUrl, serverId: servers[0]!.serverId, deviceAddr: device.address, bundlePath: target.bundlePath, index: 1,
       });
     }
     facts.servers = [];

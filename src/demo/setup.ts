@@ -1,7 +1,8 @@
 /**
  * The demo's cast, made the way a real deployment makes them: a camera maker
  * (manufacturer key, kept outside the device), a provisioned device (its own
- * ECDSA key, the leave-factory record signed by the maker), an owner (phone
+ * ECDSA key, the leave-factory record signed by the maker, and its Content
+ * Credentials certificate from the maker's CA), an owner (phone
  * key) bound to the device with a fresh nonce, and two storage servers that
  * trust the maker.
  */
@@ -10,8 +11,12 @@ import { join } from 'node:path';
 import { ecdsaPublicKey, ecdsaRandomSecret, type Suite } from '../crypto/ecdsa.js';
 import { FileKeyStore } from '../keystore/file-store.js';
 import { signBindRecord, signFactoryRecord } from '../ledger/records.js';
-import { initDeviceState, loadDeviceIdentity, saveOwnerBinding } from '../device/identity.js';
-import { STATE_FILES, statePath } from '../device/state-dir.js';
+import { ensureDeviceKey, initDeviceState, loadDeviceIdentity, saveOwnerBinding } from '../device/identity/identity.js';
+import { ensureFirstCycle, type CycleParams } from '../device/identity/first-cycle.js';
+import { installDeviceChain, issueDeviceChain, makeMakerCa } from '../device/identity/certificate.js';
+import { addressOf } from '../crypto/ecdsa.js';
+import { wipe } from '../platform/bytes.js';
+import { STATE_FILES, statePath } from '../device/daemon/state-dir.js';
 import { toHex } from '../platform/bytes.js';
 import type { Logger } from '../platform/logger.js';
 import { systemRng } from '../platform/rng.js';
@@ -41,20 +46,30 @@ export interface DemoDevice {
 }
 
 /**
- * Provisions a device state directory with a leave-factory record by
- * `maker`, then binds it to `owner`.
+ * Provisions a device state directory the way `sealcam provision` does: the
+ * device makes its key and first key cycle (`params`), `maker` signs the
+ * leave-factory record pinning both, then the device is bound to `owner`.
  */
-export async function provisionAndBind(stateDir: string, maker: DemoKey, owner: ReceiverIdentity, log: Logger): Promise<DemoDevice> {
+export async function provisionAndBind(stateDir: string, maker: DemoKey, owner: ReceiverIdentity, params: CycleParams, log: Logger): Promise<DemoDevice> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const ks = await FileKeyStore.open({ dir: statePath(stateDir, STATE_FILES.keys), logger: log });
   try {
-    // The device creates its own key; the factory then signs its public key.
-    const fresh = await initDeviceState(stateDir, { keystore: ks, suite: 1, factory: 'dev', logger: log });
+    const key = await ensureDeviceKey(ks, { suite: 2, logger: log });
+    const devicePublicKey = ecdsaPublicKey(key.suite, key.secret);
+    wipe(key.secret);
+    const first = await ensureFirstCycle(ks, addressOf(key.suite, devicePublicKey), params, { logger: log });
     const record = signFactoryRecord({
-      manufacturerSuite: maker.suite, manufacturerSecret: maker.secret, deviceSuite: fresh.suite, devicePublicKey: fresh.publicKey,
+      manufacturerSuite: maker.suite, manufacturerSecret: maker.secret, deviceSuite: key.suite, devicePublicKey,
+      firstKeyId: first.keyId, issuedAt: BigInt(Date.now()),
     });
-    fresh.destroy();
-    await initDeviceState(stateDir, { keystore: ks, factory: record, logger: log });
+    (await initDeviceState(stateDir, { keystore: ks, factory: record, logger: log })).destroy();
     await rm(statePath(stateDir, STATE_FILES.manufacturerPub), { force: true });
+    if (maker.suite === 2 && key.suite === 2) {
+      // The maker's CA issues the device its Content Credentials certificate, as `sealcam provision sign-factory` does.
+      const now = new Date();
+      const caCertificate = await makeMakerCa(maker, 'sealcam demo maker', now, systemRng);
+      await installDeviceChain(stateDir, await issueDeviceChain({ maker, caCertificate, deviceSuite: 2, devicePublicKey, now, rng: systemRng }), record, now);
+    }
     const id = await loadDeviceIdentity(stateDir, ks);
     try {
       const bind = signBindRecord({ deviceSuite: id.suite, deviceSecret: id.secret, ownerAddr: owner.addr, nonce: systemRng.bytes(32) });

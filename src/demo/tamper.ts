@@ -4,14 +4,15 @@
  * DUPLICATE, never stored twice) and (2) the same block with one flipped data
  * byte (rejected, with the reason code the server reports).
  */
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { encodeKeyRegistration } from '../chain/registration.js';
+import { readChain } from '../chain/json.js';
 import { parseBundle } from '../dstp/bundle.js';
+import { parseJsonStrict } from '../platform/strict-json.js';
 import { decodeHeader } from '../dstp/header.js';
 import { MqttTransport } from '../transport/mqtt/index.js';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, Role, type AckMessage, type BlockMessage } from '../transport/messages.js';
 import type { Connection } from '../transport/transport.js';
-import { STATE_FILES, statePath } from '../device/state-dir.js';
 
 /** What the server answered. */
 export interface ProbeResult {
@@ -23,7 +24,8 @@ export interface ProbeResult {
 
 const STATUS_NAME: Record<number, string> = { 1: 'STORED', 2: 'DUPLICATE', 3: 'REJECTED', 4: 'RETRY_LATER', 5: 'NOT_REGISTERED' };
 
-async function nextAck(conn: Connection, timeoutMs: number): Promise<AckMessage> {
+/** The next ACK for block (seq, index): the device's answer topic also carries the daemon's own ACKs. */
+async function nextAck(conn: Connection, seq: bigint, index: number, timeoutMs: number): Promise<AckMessage> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const f = await Promise.race([
@@ -32,17 +34,16 @@ async function nextAck(conn: Connection, timeoutMs: number): Promise<AckMessage>
     ]);
     if (!f) break;
     const m = decodeMessage(f);
-    if (m.type === 'ack') return m;
+    if (m.type === 'ack' && m.seq === seq && m.index === index) return m;
   }
   throw new Error('no acknowledgement from the storage server in time');
 }
 
 /** Sends a replayed and a tampered copy of block `index` of the bundle at `bundlePath` to `serverId`. */
 export async function probeServer(opts: {
-  brokerUrl: string; serverId: string; deviceAddr: Uint8Array; stateDir: string; bundlePath: string; index: number;
+  brokerUrl: string; serverId: string; deviceAddr: Uint8Array; bundlePath: string; index: number;
 }): Promise<ProbeResult> {
-  const { saveHash: _inclusion, ...bundleJson } = JSON.parse(await readFile(opts.bundlePath, 'utf8')) as Record<string, unknown>;
-  const b = parseBundle(bundleJson);
+  const b = parseBundle(parseJsonStrict(await readFile(opts.bundlePath, 'utf8')));
   const blk = b.blocks.find((x) => x.i === opts.index) ?? b.blocks[0]!;
   const h = decodeHeader(b.header);
   const genuine: BlockMessage = {
@@ -56,15 +57,18 @@ export async function probeServer(opts: {
   const conn = await transport.connect({ deviceAddr: opts.deviceAddr, serverId: opts.serverId });
   try {
     await conn.send(encodeMessage({ type: 'hello', protocol: PROTOCOL_VERSION, role: Role.DEVICE, addr: opts.deviceAddr, maxFrameBytes: conn.maxFrameBytes, id: '' }));
-    // The device's stored registrations, so the session knows the key cycle.
-    const regDir = statePath(opts.stateDir, STATE_FILES.registrations);
-    for (const name of (await readdir(regDir)).filter((n) => n.endsWith('.reg'))) {
-      await conn.send(encodeMessage({ type: 'reg', payload: new Uint8Array(await readFile(join(regDir, name))) }));
-    }
+    // The bundle's key chain as a registration, so the session knows the key cycle (the server holds it already).
+    const chain = readChain(b.chain);
+    await conn.send(encodeMessage({
+      type: 'reg', payload: encodeKeyRegistration({
+        suite: b.suite, devicePublicKey: b.devicePublicKey, manufacturer: chain.manufacturer, factory: chain.factory,
+        after: new Uint8Array(32), keys: chain.keys.slice(0, 64),
+      }),
+    }));
     await conn.send(encodeMessage(genuine));
-    const replay = await nextAck(conn, 15_000);
+    const replay = await nextAck(conn, h.seq, blk.i, 15_000);
     await conn.send(encodeMessage({ ...genuine, data: flipped }));
-    const tampered = await nextAck(conn, 15_000);
+    const tampered = await nextAck(conn, h.seq, blk.i, 15_000);
     return {
       seq: h.seq, index: blk.i,
       replay: { status: STATUS_NAME[replay.status] ?? String(replay.status), reason: replay.reason },

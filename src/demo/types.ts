@@ -1,5 +1,5 @@
 /** Inputs and results of `sealcam demo`. */
-import type { DaemonStatus } from '../device/daemon-status.js';
+import type { DaemonStatus } from '../device/daemon/status.js';
 import type { LedgerVerifyResult } from '../ledger/index.js';
 import type { ReceiverStats } from '../receiver/types.js';
 import type { ServerStatsSnapshot, VerifyStoreReport } from '../server/index.js';
@@ -27,7 +27,14 @@ export interface DemoFacts {
   periods: number[];
   keyIds: string[];
   receiver: ReceiverStats;
-  bundles: { exported: number; verified: number; dir: string };
+  /** `verified`: bundles whose origin and capture time verify against `trustFile` (the maker, the servers and the owner as witnesses). */
+  bundles: { exported: number; verified: number; dir: string; trustFile: string };
+  /**
+   * JPEG captures written as `<seq>.c2pa.jpg` with Content Credentials signed by the device key
+   * (by the receiver's export from the device's capture-time manifests, else by the device afterwards), and how many verify as photos
+   * (sealcam origin and time, and C2PA valid and trusted) against `trustFile`.
+   */
+  photos: { written: number; verified: number; fromReceiver: number };
   probe?: ProbeResult;
   servers: { id: string; stats: ServerStatsSnapshot; verifyStore: VerifyStoreReport; dataDir: string }[];
   ledger: LedgerVerifyResult;

@@ -61,17 +61,19 @@ export function verifyBundle(json: unknown): BundleVerdict {
 
 /**
  * The bundle as a canonical JSON object (Appendix key order, blocks sorted by i).
- * Accepts a SignedCapture (signCapture) or a parsed bundle.
+ * Accepts a SignedCapture (device/pipeline/capture-signer.ts) or a parsed bundle.
  * @throws TypeError unless every block carries `data`; RangeError on negative integers.
  */
 export function bundleToJson(b: CaptureBundle): Record<string, unknown> {
   if (!Array.isArray(b?.blocks) || b.blocks.some((x) => !(x?.data instanceof Uint8Array))) {
     throw new TypeError('bundle.blocks[*].data must be Uint8Arrays');
   }
-  const { suite, devicePublicKey, deviceAddr, header, headerDigest, headerSignature, publicKey, frameRoot } = b;
+  const { suite, devicePublicKey, deviceAddr, header, headerDigest, headerSignature, publicKey, frameRoot, chain, saveHash } = b;
   return caseToJson({
     suite, devicePublicKey, deviceAddr, header, headerDigest, headerSignature, publicKey, frameRoot,
     blocks: [...b.blocks].sort((x, y) => x.i - y.i),
+    ...(saveHash !== undefined ? { saveHash } : {}),
+    ...(chain !== undefined ? { chain } : {}),
   });
 }
 

@@ -42,6 +42,10 @@ export interface DstpCase {
   readonly blocks: readonly DstpCaseBlock[];
   readonly valid?: boolean;
   readonly reason?: string;
+  /** Bundles only: the key chain (SCHEME.md §7), as raw JSON: its form is part of the chain check (src/chain). */
+  readonly chain?: unknown;
+  /** Bundles only: the receiver's SaveHash inclusion proof (docs/PROTOCOL.md), as raw JSON. */
+  readonly saveHash?: unknown;
 }
 
 /** Which shape is read: a vectors-file case or a capture bundle. */
@@ -80,7 +84,7 @@ function readBlock(v: unknown, path: string, kind: CaseKind): DstpCaseBlock {
 
 /** Reads a case/bundle, throwing FormError on any form violation. */
 export function readCase(v: unknown, kind: CaseKind, path = '$'): DstpCase {
-  const o = readObject(v, path, CASE_KEYS, kind === 'case' ? ['valid', 'reason'] : []);
+  const o = readObject(v, path, CASE_KEYS, kind === 'case' ? ['valid', 'reason'] : ['chain', 'saveHash']);
   if (o.suite !== 1 && o.suite !== 2) throw new FormError(`${path}.suite`, 'must be 1 or 2');
   const c: DstpCase = {
     suite: o.suite,
@@ -93,7 +97,9 @@ export function readCase(v: unknown, kind: CaseKind, path = '$'): DstpCase {
     frameRoot: readHex(o.frameRoot, `${path}.frameRoot`, 32),
     blocks: readArray(o.blocks, `${path}.blocks`).map((b, k) => readBlock(b, `${path}.blocks[${k}]`, kind)),
   };
-  if (kind === 'bundle') return c;
+  if (kind === 'bundle') {
+    return { ...c, ...(Object.hasOwn(o, 'chain') ? { chain: o.chain } : {}), ...(Object.hasOwn(o, 'saveHash') ? { saveHash: o.saveHash } : {}) };
+  }
   return {
     ...c,
     ...(o.valid !== undefined ? { valid: readBool(o.valid, `${path}.valid`) } : {}),
@@ -148,5 +154,7 @@ export function caseToJson(c: DstpCase): Record<string, unknown> {
   };
   if (c.valid !== undefined) out.valid = c.valid;
   if (c.reason !== undefined) out.reason = c.reason;
+  if (c.saveHash !== undefined) out.saveHash = c.saveHash;
+  if (c.chain !== undefined) out.chain = c.chain;
   return out;
 }

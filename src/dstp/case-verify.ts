@@ -18,12 +18,12 @@
  * reports the cryptographic failure (e.g. ECDSA_BAD_SIGNATURE), not a stale claim.
  * Pure: no I/O.
  */
-import { createHash } from 'node:crypto';
 import { ecdsaCheckPublicKey } from '../crypto/ecdsa.js';
 import { equalBytes } from '../platform/bytes.js';
 import { isSealcamError } from '../platform/errors.js';
-import { decodeFsPublicKey } from '../scheme/index.js';
-import type { FsPublicKey } from '../scheme/index.js';
+import { sha256Stream } from '../crypto/hash.js';
+import { decodeFsPublicKey } from '../scheme/public-key.js';
+import type { FsPublicKey } from '../scheme/types.js';
 import type { CaseKind, DstpCase } from './case-json.js';
 import { blockDigest } from './digest.js';
 import { headerDigest } from './header.js';
@@ -109,12 +109,12 @@ export function verifyCaseModel(c: DstpCase, kind: CaseKind): CaseOutcome {
     if (BigInt(total) !== h.captureLen) return fail('capture-length', 'CAPTURE_LENGTH');
     pass('capture-length');
     capture = new Uint8Array(total);
-    const hash = createHash('sha256');
+    const hash = sha256Stream();
     for (const b of [...c.blocks].sort((x, y) => x.i - y.i)) {
       capture.set(b.data!, Number(b.off));
       hash.update(b.data!);
     }
-    if (!equalBytes(new Uint8Array(hash.digest()), h.captureHash)) return fail('capture-hash', 'CAPTURE_HASH');
+    if (!equalBytes(hash.digest(), h.captureHash)) return fail('capture-hash', 'CAPTURE_HASH');
     pass('capture-hash');
   }
 

@@ -1,6 +1,6 @@
 /**
  * DSTP (SCHEME.md §5–6 and Appendix): capture headers, Merkle tree, block digests,
- * Algorithm 1, capture signing, block verification, interchange JSON. Pure.
+ * Algorithm 1, block verification, interchange JSON. Pure.
  */
 export * from './reasons.js';
 export * from './header.js';
@@ -8,7 +8,6 @@ export * from './header-sign.js';
 export * from './merkle.js';
 export * from './digest.js';
 export * from './split.js';
-export * from './capture.js';
 export * from './verify.js';
 export { parseDstpCase, caseToJson } from './case-json.js';
 export type { DstpCase, DstpCaseBlock, CaseKind } from './case-json.js';

@@ -6,6 +6,8 @@
  * Pure: no I/O.
  */
 import { toHex } from '../platform/bytes.js';
+import { native } from '../platform/native.js';
+import { duplicateKeyOf } from '../platform/strict-json.js';
 
 /** A form violation at a JSON path (internal; mapped to a coded SealcamError by callers). */
 export class FormError extends Error {
@@ -20,7 +22,11 @@ const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 const MIN_HEX_INT_RE = /^[1-9a-f][0-9a-f]*$/;
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** A plain JSON object whose keys are all in required ∪ optional and include required. @throws FormError on any other form. */
+/**
+ * A plain JSON object whose keys are all in required ∪ optional and include
+ * required, and that did not repeat a key (see src/platform/strict-json.ts).
+ * @throws FormError on any other form.
+ */
 export function readObject(
   v: unknown, path: string, required: readonly string[], optional: readonly string[] = [],
 ): Record<string, unknown> {
@@ -28,6 +34,8 @@ export function readObject(
   const proto = Object.getPrototypeOf(v) as unknown;
   if (proto !== Object.prototype && proto !== null) throw new FormError(path, 'must be a plain object');
   const o = v as Record<string, unknown>;
+  const dup = duplicateKeyOf(o);
+  if (dup !== undefined) throw new FormError(`${path}.${dup}`, 'duplicate key');
   for (const k of Object.keys(o)) {
     if (!required.includes(k) && !optional.includes(k)) throw new FormError(`${path}.${k}`, 'unknown field');
   }
@@ -47,7 +55,7 @@ export function readArray(v: unknown, path: string): readonly unknown[] {
 export function readHex(v: unknown, path: string, len?: number): Uint8Array {
   if (typeof v !== 'string' || !HEX_RE.test(v)) throw new FormError(path, 'must be lowercase hex');
   if (len !== undefined && v.length !== 2 * len) throw new FormError(path, `must be ${len} bytes of hex`);
-  return Uint8Array.from(Buffer.from(v, 'hex'));
+  return native.hexToBytes(v);
 }
 
 /**
@@ -80,9 +88,9 @@ export function readSmallUint(v: unknown, path: string, max: number): number {
 /** Base64 (RFC 4648 §4, standard alphabet, padding, canonical trailing bits). Fresh copy. @throws FormError on any other form. */
 export function readBase64(v: unknown, path: string): Uint8Array {
   if (typeof v !== 'string' || v.length % 4 !== 0 || !B64_RE.test(v)) throw new FormError(path, 'must be padded base64');
-  const b = Buffer.from(v, 'base64');
-  if (b.toString('base64') !== v) throw new FormError(path, 'non-canonical base64');
-  return Uint8Array.from(b);
+  const b = native.base64Decode(v);
+  if (native.base64Encode(b) !== v) throw new FormError(path, 'non-canonical base64');
+  return b;
 }
 
 /** A JSON boolean. @throws FormError on any other form. */
@@ -111,5 +119,5 @@ export function writeHex(b: Uint8Array): string {
 
 /** Base64 with padding. */
 export function writeBase64(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+  return native.base64Encode(b);
 }

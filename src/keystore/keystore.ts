@@ -6,12 +6,15 @@
  * - `cycle`: the ACTIVE key cycle state, `FsKeyState.encode()` (§3), replaced
  *   on every period update (the hot path);
  * - `next-cycle`: the NEXT key cycle, generated in the background and not yet active;
- * - `meta`: small public metadata (the keyId chain and registration flags, §7).
+ * - `meta`: public metadata — the device's key chain (§7 v1.1): every key
+ *   cycle's FsPublicKey and the link (endorsement or restart record with its
+ *   witness acknowledgements) that joins it to its predecessor.
  *
  * Every save replaces the previous content of its blob as one atomic step; the
  * store keeps no backups, journals or history of secret blobs (forward
  * security: an old cycle state must not survive its replacement).
  */
+import type { ChainLink } from '../chain/links.js';
 import { SealcamError } from '../platform/errors.js';
 
 /** Error codes of the keystore domain. */
@@ -50,28 +53,22 @@ export interface DeviceKey {
   readonly secret: Uint8Array;
 }
 
-/** One registered (or to-be-registered) key cycle in the device's keyId chain (SCHEME.md §7). */
+/** One key cycle of the device's key chain (SCHEME.md §7 v1.1). */
 export interface KeyChainEntry {
-  /** keyId = H(FsPublicKey), 32 bytes. */
-  readonly keyId: Uint8Array;
-  /** keyId of the previous cycle, 32 zero bytes for the first. */
-  readonly prevKeyId: Uint8Array;
-  /** Cycle start t0 (Unix ms). */
-  readonly t0: bigint;
-  /** Cycle end, exclusive: t0 + T·Δ (Unix ms). */
-  readonly end: bigint;
-  /** True once the `register` hook resolved for this key. */
-  readonly registered: boolean;
+  /** FsPublicKey bytes; keyId = H(publicKey). */
+  readonly publicKey: Uint8Array;
+  /** Null for C₁ (pinned by the factory record); an endorsement or a restart otherwise. */
+  readonly link: ChainLink | null;
 }
 
 /** Public metadata blob. */
 export interface KeyMeta {
-  /** Oldest first; bounded to {@link MAX_CHAIN_ENTRIES} (oldest dropped). */
+  /** The key chain, C₁ first (never pruned: bundles carry it from C₁). */
   readonly chain: readonly KeyChainEntry[];
 }
 
-/** Most keyId chain entries kept in `meta`. */
-export const MAX_CHAIN_ENTRIES = 256;
+/** Most key chain entries kept in `meta` (SCHEME.md §7: a chain has at most 4097 cycles). */
+export const MAX_CHAIN_ENTRIES = 4097;
 /** Largest blob payload accepted (bytes): bounds every read. */
 export const MAX_BLOB_BYTES = 16 * 1024 * 1024;
 

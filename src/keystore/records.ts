@@ -2,7 +2,10 @@
  * Byte encodings of the keystore's small records (device key, public
  * metadata) and argument checks shared by every KeyStore implementation. Pure.
  */
-import { abytes, abigint, ByteReader, concat, u8, u16, u64, U64_MAX } from '../platform/bytes.js';
+import type { ChainLink } from '../chain/links.js';
+import { decodeChainLink, encodeChainLink, MAX_FS_PUBLIC_KEY } from '../chain/registration.js';
+import { abytes, ByteReader, concat, u8, u16 } from '../platform/bytes.js';
+import { isSealcamError } from '../platform/errors.js';
 import {
   KeyStoreError,
   MAX_BLOB_BYTES,
@@ -13,7 +16,7 @@ import {
 } from './keystore.js';
 
 const DEVICE_KEY_VERSION = 1;
-const META_VERSION = 1;
+const META_VERSION = 2;
 
 /** Checks a DeviceKey argument. @throws TypeError | RangeError naming the field */
 export function checkDeviceKey(key: DeviceKey): DeviceKey {
@@ -41,13 +44,21 @@ export function checkMeta(meta: KeyMeta): KeyMeta {
     throw new RangeError(`meta.chain has more than ${MAX_CHAIN_ENTRIES} entries`);
   }
   meta.chain.forEach((e, i) => {
-    abytes(e.keyId, `meta.chain[${i}].keyId`, 32);
-    abytes(e.prevKeyId, `meta.chain[${i}].prevKeyId`, 32);
-    abigint(e.t0, `meta.chain[${i}].t0`, 0n, U64_MAX);
-    abigint(e.end, `meta.chain[${i}].end`, e.t0, U64_MAX);
-    if (typeof e.registered !== 'boolean') throw new TypeError(`meta.chain[${i}].registered must be a boolean`);
+    abytes(e.publicKey, `meta.chain[${i}].publicKey`);
+    if (e.publicKey.length < 1 || e.publicKey.length > MAX_FS_PUBLIC_KEY) throw new RangeError(`meta.chain[${i}].publicKey must be 1..${MAX_FS_PUBLIC_KEY} bytes`);
+    if ((e.link === null) !== (i === 0)) throw new RangeError(`meta.chain[${i}] ${i === 0 ? 'must not' : 'must'} have a link`);
+    encodeChainLink(e.link); // throws RangeError on a malformed link
   });
   return meta;
+}
+
+function copyLink(l: ChainLink | null): ChainLink | null {
+  if (l === null) return null;
+  if (l.kind === 'endorse') return { kind: 'endorse', signature: Uint8Array.from(l.signature) };
+  return {
+    kind: 'restart', prevKeyId: Uint8Array.from(l.prevKeyId), signature: Uint8Array.from(l.signature),
+    acks: l.acks.map((a) => ({ suite: a.suite, serverPublicKey: Uint8Array.from(a.serverPublicKey), seenAt: a.seenAt, signature: Uint8Array.from(a.signature) })),
+  };
 }
 
 /** Deep copy of a DeviceKey (the store never shares buffers with callers). */
@@ -57,15 +68,7 @@ export function copyDeviceKey(k: DeviceKey): DeviceKey {
 
 /** Deep copy of KeyMeta. */
 export function copyMeta(m: KeyMeta): KeyMeta {
-  return {
-    chain: m.chain.map((e) => ({
-      keyId: Uint8Array.from(e.keyId),
-      prevKeyId: Uint8Array.from(e.prevKeyId),
-      t0: e.t0,
-      end: e.end,
-      registered: e.registered,
-    })),
-  };
+  return { chain: m.chain.map((e) => ({ publicKey: Uint8Array.from(e.publicKey), link: copyLink(e.link) })) };
 }
 
 /** `u8(1) || u8(suite) || secret(32)`. */
@@ -87,15 +90,15 @@ export function decodeDeviceKey(b: Uint8Array): DeviceKey {
   return { suite, secret: b.slice(2) };
 }
 
-/** `u8(1) || u16(count) || count × (keyId(32) || prevKeyId(32) || u64 t0 || u64 end || u8 registered)`. */
+/** `u8(2) || u16(count) || count × (u16(L) || FsPublicKey(L) || link)`, the link as in a registration (src/chain/registration.ts). */
 export function encodeMeta(m: KeyMeta): Uint8Array {
   checkMeta(m);
   const parts: Uint8Array[] = [u8(META_VERSION), u16(m.chain.length)];
-  for (const e of m.chain) parts.push(e.keyId, e.prevKeyId, u64(e.t0), u64(e.end), u8(e.registered ? 1 : 0));
+  for (const e of m.chain) parts.push(u16(e.publicKey.length), e.publicKey, encodeChainLink(e.link));
   return concat(...parts);
 }
 
-/** Inverse of {@link encodeMeta}; strict (exact length, flags 0/1, end ≥ t0). @throws KeyStoreError KEYSTORE_FORMAT | KEYSTORE_VERSION */
+/** Inverse of {@link encodeMeta}; strict (exact length, a link on every entry but the first). @throws KeyStoreError KEYSTORE_FORMAT | KEYSTORE_VERSION */
 export function decodeMeta(b: Uint8Array): KeyMeta {
   const r = new ByteReader(b);
   try {
@@ -103,20 +106,19 @@ export function decodeMeta(b: Uint8Array): KeyMeta {
     if (v !== META_VERSION) throw new KeyStoreError('KEYSTORE_VERSION', `meta record version ${v}`);
     const count = r.u16();
     if (count > MAX_CHAIN_ENTRIES) throw formatError(`meta chain has ${count} entries`);
-    if (r.remaining !== count * 81) throw formatError('meta record length mismatch');
     const chain: KeyChainEntry[] = [];
     for (let i = 0; i < count; i++) {
-      const keyId = r.bytes(32).slice();
-      const prevKeyId = r.bytes(32).slice();
-      const t0 = r.u64();
-      const end = r.u64();
-      const flag = r.u8();
-      if (flag > 1 || end < t0) throw formatError(`meta chain entry ${i} is malformed`);
-      chain.push({ keyId, prevKeyId, t0, end, registered: flag === 1 });
+      const len = r.u16();
+      if (len < 1 || len > MAX_FS_PUBLIC_KEY) throw formatError(`meta chain entry ${i} has a ${len}-byte key`);
+      const publicKey = r.bytes(len).slice();
+      const link = decodeChainLink(r, i);
+      if ((link === null) !== (i === 0)) throw formatError(`meta chain entry ${i} ${i === 0 ? 'must not' : 'must'} have a link`);
+      chain.push({ publicKey, link });
     }
+    if (r.remaining !== 0) throw formatError('meta record length mismatch');
     return { chain };
   } catch (e) {
     if (e instanceof KeyStoreError) throw e;
-    throw formatError('meta record truncated', e);
+    throw formatError(isSealcamError(e) ? `meta chain: ${e.message}` : 'meta record truncated', e);
   }
 }

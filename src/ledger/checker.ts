@@ -1,21 +1,23 @@
 /**
  * Incremental ledger verifier: chain (index, prevEntryHash), every record
- * signature, and the semantic rules of docs/LEDGER.md (a bind/registration is
+ * signature, and the semantic rules of docs/LEDGER.md (a bind/restart is
  * signed by a device whose factory record exists; one owner at a time; unbind
- * and save hash by the current owner; nonces used once per device; key
- * registrations chain by prevKeyId; save-hash entries chain by hash_k).
+ * and save hash by the current owner; nonces used once per device; a key
+ * cycle is restarted at most once — the ledger holds no endorsed cycles, so
+ * a restart's prevKeyId is checked by the key chain, not here; save-hash
+ * entries chain by hash_k).
  * Used by verifyLedger and by Ledger.append (which refuses a bad entry). Pure.
  */
 import type { EcdsaReason } from '../crypto/ecdsa.js';
-import { sha256 } from '../crypto/hash.js';
-import { equalBytes, toHex, u64 } from '../platform/bytes.js';
+import { equalBytes, toHex } from '../platform/bytes.js';
 import { isSealcamError } from '../platform/errors.js';
 import type { LifecycleReason } from './errors.js';
 import { entryHash, GENESIS_HASH, recordFromEntry, type LedgerEntry } from './entry.js';
-import { rawAddress, ZERO_KEY_ID } from './messages.js';
+import { rawAddress } from './messages.js';
 import { verifyRecord } from './records.js';
 import type { LifecycleRecord, RecordKind } from './record-spec.js';
-import { isTrusted, type TrustedKey } from './registration-verify.js';
+import { isTrusted, type TrustedKey } from './trust.js';
+import { saveHashLink } from './savehash/savehash.js';
 
 /** One problem found at the entry in position `index` (from 0) of the ledger as read. */
 export interface LedgerProblem {
@@ -45,18 +47,12 @@ interface DeviceState {
   readonly suite: number;
   readonly pub: Uint8Array;
   owner: Uint8Array | null;
-  lastKeyId: Uint8Array;
   readonly keyIds: Set<string>;
   readonly nonces: Set<string>;
   readonly saveHash: Map<string, { k: bigint; hash: Uint8Array }>;
 }
 
 type Verdict = { readonly code: LifecycleReason; readonly message: string; readonly detail?: EcdsaReason };
-
-/** SaveHash link: hash_k = H(hash_{k−1} || u64(k) || root) (same rule as src/receiver/savehash.ts). */
-function saveHashLink(prev: Uint8Array, k: bigint, root: Uint8Array): Uint8Array {
-  return sha256(prev, u64(k), root);
-}
 
 /** Stateful checker over entries given in order. */
 export class LedgerChecker {
@@ -176,21 +172,18 @@ export class LedgerChecker {
       }
       return null;
     }
-    const addr = rec.kind === 'bind' || rec.kind === 'reg' ? rawAddress(rec.devicePublicKey) : rec.deviceAddr;
+    const addr = rec.kind === 'bind' || rec.kind === 'restart' ? rawAddress(rec.devicePublicKey) : rec.deviceAddr;
     const d = this.device(addr);
     if (d === undefined) return { code: 'LEDGER_UNKNOWN_DEVICE', message: `no factory record for device ${toHex(addr)}` };
     switch (rec.kind) {
       case 'bind':
-      case 'reg':
+      case 'restart':
         if (rec.deviceSuite !== d.suite || !equalBytes(rec.devicePublicKey, d.pub)) {
           return { code: 'LEDGER_SIGNER', message: 'signed by a key other than the factory-certified device key' };
         }
-        if (rec.kind === 'reg') {
-          if (!equalBytes(rec.prevKeyId, d.lastKeyId)) return { code: 'REG_CHAIN', message: 'prevKeyId is not the device\'s last keyId' };
-          if (equalBytes(rec.keyId, ZERO_KEY_ID) || d.keyIds.has(toHex(rec.keyId))) {
-            return { code: 'REG_CHAIN', message: 'keyId is zero or was registered before' };
-          }
-          return null;
+        if (rec.kind === 'restart') {
+          // A restart names the cycle it follows; key cycles themselves travel in the key chain (SCHEME.md §7).
+          return d.keyIds.has(toHex(rec.keyId)) ? { code: 'REG_CHAIN', message: 'this key cycle was restarted before' } : null;
         }
         if (d.owner !== null) return { code: 'LEDGER_ALREADY_BOUND', message: 'device is bound; the owner must unbind first' };
         return d.nonces.has(toHex(rec.nonce)) ? { code: 'BIND_NONCE_REUSED', message: 'nonce already used for this device' } : null;
@@ -219,20 +212,19 @@ export class LedgerChecker {
     this.counts[rec.kind] = (this.counts[rec.kind] ?? 0) + 1;
     if (rec.kind === 'factory') {
       this.devices.set(toHex(rawAddress(rec.devicePublicKey)), {
-        suite: rec.deviceSuite, pub: rec.devicePublicKey, owner: null, lastKeyId: ZERO_KEY_ID,
+        suite: rec.deviceSuite, pub: rec.devicePublicKey, owner: null,
         keyIds: new Set(), nonces: new Set(), saveHash: new Map(),
       });
       return;
     }
-    const d = this.device(rec.kind === 'bind' || rec.kind === 'reg' ? rawAddress(rec.devicePublicKey) : (rec as { deviceAddr: Uint8Array }).deviceAddr)!;
+    const d = this.device(rec.kind === 'bind' || rec.kind === 'restart' ? rawAddress(rec.devicePublicKey) : (rec as { deviceAddr: Uint8Array }).deviceAddr)!;
     if (rec.kind === 'bind') {
       d.owner = rec.ownerAddr;
       d.nonces.add(toHex(rec.nonce));
     } else if (rec.kind === 'unbind') {
       d.owner = null;
       d.nonces.add(toHex(rec.nonce));
-    } else if (rec.kind === 'reg') {
-      d.lastKeyId = rec.keyId;
+    } else if (rec.kind === 'restart') {
       d.keyIds.add(toHex(rec.keyId));
     } else if (rec.kind === 'savehash') {
       d.saveHash.set(toHex(rawAddress(rec.receiverPublicKey)), { k: rec.k, hash: rec.hash });

@@ -29,7 +29,7 @@ export const MAX_ENTRY_LENGTH = 8 + 32 + 1 + 4 + MAX_PAYLOAD + 1 + 65 + 64;
 /** Smallest encoded entry (empty payload). */
 export const MIN_ENTRY_LENGTH = MAX_ENTRY_LENGTH - MAX_PAYLOAD;
 /** Record kinds that are ledger events. */
-export const LEDGER_KINDS: readonly RecordKind[] = ['factory', 'bind', 'reg', 'unbind', 'savehash'];
+export const LEDGER_KINDS: readonly RecordKind[] = ['factory', 'bind', 'restart', 'unbind', 'savehash'];
 
 /** One ledger entry. */
 export interface LedgerEntry {

@@ -9,16 +9,32 @@ import { SealcamError } from '../platform/errors.js';
 /** Malformed record bytes or JSON (binary and JSON codecs). */
 export type RecordReason = 'RECORD_FORMAT' | 'RECORD_VERSION' | 'RECORD_ADDR_FIELD';
 
-/** Key registration and its acknowledgement (SCHEME.md §7). */
+/**
+ * Key registration (the key chain, SCHEME.md §7 v1.1) and its acknowledgement.
+ * Registration's names for the chain check's codes: REG_MANUFACTURER_UNTRUSTED
+ * (CHAIN_MAKER_UNTRUSTED), REG_FACTORY_SIGNATURE (CHAIN_FACTORY_SIG),
+ * REG_FIRST_KEY, REG_KEY_INVALID, REG_DEVICE_MISMATCH (CHAIN_DEVICE),
+ * REG_ENDORSE_SIGNATURE, REG_RESTART_SIGNATURE, REG_WITNESS, REG_RESTART_EARLY;
+ * and its own: REG_CHAIN (does not continue a cycle the receiver holds),
+ * REG_FORK (a second successor of a held cycle), REG_EXPIRED (the newest
+ * cycle has ended), REG_LENGTH (too many cycles or blocks).
+ */
 export type RegReason =
   | 'REG_FORMAT'
   | 'REG_VERSION'
+  | 'REG_LENGTH'
   | 'REG_MANUFACTURER_UNTRUSTED'
   | 'REG_DEVICE_KEY'
   | 'REG_FACTORY_SIGNATURE'
-  | 'REG_SIGNATURE'
+  | 'REG_FIRST_KEY'
+  | 'REG_KEY_INVALID'
   | 'REG_DEVICE_MISMATCH'
+  | 'REG_ENDORSE_SIGNATURE'
+  | 'REG_RESTART_SIGNATURE'
+  | 'REG_WITNESS'
+  | 'REG_RESTART_EARLY'
   | 'REG_CHAIN'
+  | 'REG_FORK'
   | 'REG_EXPIRED'
   | 'REG_ACK_SIGNATURE'
   | 'REG_ACK_UNTRUSTED'

@@ -1,16 +1,16 @@
 /**
  * Embedded ledger backend: one append-only file in the state directory
- * (format in file-format.ts). Each append writes one checksummed frame and
- * fsyncs before resolving. On open, a torn tail left by a crash during an
+ * (format in file-format.ts) over platform/journal.ts. Each append writes one
+ * checksummed frame and fsyncs before resolving. On open, a torn tail left by a crash during an
  * append is detected and truncated (logged); earlier entries are kept.
  * Corruption inside the file (a bad frame followed by data) refuses to open.
  */
-import { constants as fsc, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDir } from '../platform/atomic-file.js';
 import { equalBytes } from '../platform/bytes.js';
 import { SealcamError, isSealcamError } from '../platform/errors.js';
+import { AppendFile, readExactly } from '../platform/journal.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { LedgerEntry } from './entry.js';
 import { checkFileHeader, encodeFrame, FILE_HEADER, FrameScanner, type ReadAt } from './file-format.js';
@@ -31,25 +31,20 @@ function io(what: string, e: unknown): SealcamError<'LEDGER_IO'> {
 /** Positional reader over an open file that always returns exactly `len` bytes. */
 export function fileReadAt(h: FileHandle): ReadAt {
   return async (pos, len) => {
-    const out = new Uint8Array(len);
-    let got = 0;
-    while (got < len) {
-      const { bytesRead } = await h.read(out, got, len - got, pos + got);
-      if (bytesRead === 0) throw new SealcamError('LEDGER_IO', `unexpected end of ledger file at ${pos + got}`);
-      got += bytesRead;
+    try {
+      return await readExactly(h, pos, len);
+    } catch (e) {
+      throw e instanceof RangeError ? new SealcamError('LEDGER_IO', `ledger: ${e.message}`, { cause: e }) : e;
     }
-    return out;
   };
 }
 
 /** File-backed {@link LedgerBackend}. Create with {@link FileLedgerBackend.open}. */
 export class FileLedgerBackend implements LedgerBackend {
   private queue: Promise<unknown> = Promise.resolve();
-  private broken: SealcamError | null = null;
 
   private constructor(
-    private readonly h: FileHandle,
-    private end: number,
+    private readonly file: AppendFile,
     private readonly torn: number,
     readonly path: string,
   ) {}
@@ -62,42 +57,40 @@ export class FileLedgerBackend implements LedgerBackend {
   static async open(path: string, opts: FileLedgerOptions = {}): Promise<FileLedgerBackend> {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string');
     const log = opts.logger ?? silentLogger;
-    let h: FileHandle;
+    let file: AppendFile;
     try {
-      h = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o600);
+      file = await AppendFile.open(path, { sync: 'full' });
     } catch (e) {
       throw io(`cannot open ledger ${path}`, e);
     }
     try {
-      let size = (await h.stat()).size;
+      const size = file.size;
       if (size < FILE_HEADER.length) {
-        const head = await fileReadAt(h)(0, size);
+        const head = await fileReadAt(file.fh)(0, size);
         if (!equalBytes(head, FILE_HEADER.subarray(0, size))) throw new SealcamError('LEDGER_FORMAT', 'not a sealcam ledger file');
-        await h.write(FILE_HEADER, 0, FILE_HEADER.length, 0);
-        await h.sync();
+        await file.cutTail(0);
+        await file.append([FILE_HEADER]);
         await fsyncDir(dirname(path));
-        size = FILE_HEADER.length;
       }
-      checkFileHeader(await fileReadAt(h)(0, FILE_HEADER.length));
-      const scan = new FrameScanner(fileReadAt(h), size);
+      checkFileHeader(await fileReadAt(file.fh)(0, FILE_HEADER.length));
+      const scan = new FrameScanner(fileReadAt(file.fh), file.size);
       while ((await scan.next()) !== null) { /* count frames up to the valid end */ }
       let torn = scan.tornBytes;
       if (torn > 0 && opts.repair !== false) {
         log.warn({ path, tornBytes: torn, validEnd: scan.validEnd }, 'ledger: dropping torn tail of an interrupted append');
-        await h.truncate(scan.validEnd);
-        await h.sync();
+        await file.cutTail(scan.validEnd);
         torn = 0;
       }
-      return new FileLedgerBackend(h, scan.validEnd, torn, path);
+      return new FileLedgerBackend(file, torn, path);
     } catch (e) {
-      await h.close().catch(() => undefined);
+      await file.close();
       throw isSealcamError(e) ? e : io(`cannot read ledger ${path}`, e);
     }
   }
 
   /** Bytes of valid frames (header included). */
   get byteLength(): number {
-    return this.end;
+    return this.file.size - this.torn;
   }
 
   /**
@@ -108,19 +101,10 @@ export class FileLedgerBackend implements LedgerBackend {
   append(entry: LedgerEntry): Promise<void> {
     const frame = encodeFrame(entry);
     const run = async (): Promise<void> => {
-      if (this.broken !== null) throw this.broken;
       if (this.torn > 0) throw new SealcamError('LEDGER_IO', 'ledger has an unrepaired torn tail (opened with repair: false)');
       try {
-        let off = 0;
-        while (off < frame.length) off += (await this.h.write(frame, off, frame.length - off, this.end + off)).bytesWritten;
-        await this.h.sync();
-        this.end += frame.length;
+        await this.file.append([frame]);
       } catch (e) {
-        try {
-          await this.h.truncate(this.end);
-        } catch (e2) {
-          this.broken = io('ledger append failed and could not be undone', e2);
-        }
         throw io('ledger append failed', e);
       }
     };
@@ -134,13 +118,13 @@ export class FileLedgerBackend implements LedgerBackend {
    * @throws SealcamError LEDGER_CORRUPT | LEDGER_IO.
    */
   async *read(): AsyncIterable<LedgerEntry> {
-    const scan = new FrameScanner(fileReadAt(this.h), this.end);
+    const scan = new FrameScanner(fileReadAt(this.file.fh), this.byteLength);
     for (let e = await scan.next(); e !== null; e = await scan.next()) yield e;
   }
 
   /** Closes the file (waits for pending appends). */
   async close(): Promise<void> {
     await this.queue;
-    await this.h.close();
+    await this.file.close();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Device life-cycle records, key registration, bind protocol and the
+ * Device life-cycle records, trusted identities, bind protocol and the
  * hash-chained life-cycle ledger (SCHEME.md §7, docs/LEDGER.md).
  */
 export * from './errors.js';
@@ -7,8 +7,7 @@ export * from './messages.js';
 export * from './record-spec.js';
 export * from './records.js';
 export * from './record-codec.js';
-export * from './registration.js';
-export * from './registration-verify.js';
+export * from './trust.js';
 export * from './bind.js';
 export * from './entry.js';
 export * from './checker.js';

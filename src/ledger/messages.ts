@@ -5,14 +5,14 @@
  * Pure.
  */
 import { keccak256 } from '../crypto/hash.js';
-import { abigint, abytes, aint, concat, u32, u64, U64_MAX, utf8 } from '../platform/bytes.js';
+import { abigint, abytes, aint, concat, u32, u64, u8, U64_MAX, utf8 } from '../platform/bytes.js';
 
-export const TAG_FACTORY = 'sealcam/factory/v1';
+export const TAG_FACTORY = 'sealcam/factory/v2';
 export const TAG_BIND = 'sealcam/bind/v1';
 export const TAG_BIND_REQUEST = 'sealcam/bind-request/v1';
 export const TAG_UNBIND = 'sealcam/unbind/v1';
-export const TAG_REG = 'sealcam/reg/v1';
-export const TAG_ACK = 'sealcam/ack/v1';
+export const TAG_RESTART = 'sealcam/restart/v1';
+export const TAG_ACK = 'sealcam/ack/v2';
 export const TAG_SAVEHASH = 'sealcam/savehash/v1';
 
 /** Length of a bind/unbind nonce. */
@@ -39,13 +39,17 @@ export function rawAddress(pub: Uint8Array): Uint8Array {
 }
 
 /**
- * `"sealcam/factory/v1" || deviceAddr(20) || devicePublicKey(64 = x||y)`.
- * @throws TypeError/RangeError on wrong argument types or lengths.
+ * `"sealcam/factory/v2" || u8(deviceSuite) || deviceAddr(20) || devicePublicKey(64 = x||y) || firstKeyId(32) || u64(issuedAt)`
+ * (SCHEME.md §7 v1.1): the manufacturer pins the device key AND its first key cycle, at the factory's time.
+ * @throws TypeError/RangeError on wrong argument types, lengths or ranges.
  */
-export function factoryMessage(deviceAddr: Uint8Array, devicePublicKey: Uint8Array): Uint8Array {
+export function factoryMessage(deviceSuite: number, deviceAddr: Uint8Array, devicePublicKey: Uint8Array, firstKeyId: Uint8Array, issuedAt: bigint): Uint8Array {
+  aint(deviceSuite, 'deviceSuite', 0, 255);
   abytes(deviceAddr, 'deviceAddr', 20);
   apub(devicePublicKey, 'devicePublicKey');
-  return concat(utf8(TAG_FACTORY), deviceAddr, devicePublicKey.subarray(1));
+  abytes(firstKeyId, 'firstKeyId', 32);
+  abigint(issuedAt, 'issuedAt', 0n, U64_MAX);
+  return concat(utf8(TAG_FACTORY), u8(deviceSuite), deviceAddr, devicePublicKey.subarray(1), firstKeyId, u64(issuedAt));
 }
 
 function addrAddrNonce(tag: string, deviceAddr: Uint8Array, ownerAddr: Uint8Array, nonce: Uint8Array): Uint8Array {
@@ -80,24 +84,28 @@ export function unbindMessage(deviceAddr: Uint8Array, ownerAddr: Uint8Array, non
 }
 
 /**
- * `"sealcam/reg/v1" || keyId(32) || prevKeyId(32)`, signed by the device.
+ * `"sealcam/restart/v1" || deviceAddr(20) || prevKeyId(32) || keyId(32)`, signed by the device
+ * (SCHEME.md §7 v1.1): key cycle keyId restarts a chain that broke after prevKeyId.
  * @throws TypeError/RangeError on wrong argument types or lengths.
  */
-export function regMessage(keyId: Uint8Array, prevKeyId: Uint8Array): Uint8Array {
-  abytes(keyId, 'keyId', 32);
+export function restartMessage(deviceAddr: Uint8Array, prevKeyId: Uint8Array, keyId: Uint8Array): Uint8Array {
+  abytes(deviceAddr, 'deviceAddr', 20);
   abytes(prevKeyId, 'prevKeyId', 32);
-  return concat(utf8(TAG_REG), keyId, prevKeyId);
+  abytes(keyId, 'keyId', 32);
+  return concat(utf8(TAG_RESTART), deviceAddr, prevKeyId, keyId);
 }
 
 /**
- * `"sealcam/ack/v1" || serverAddr || deviceAddr || keyId`, signed by the storage server.
- * @throws TypeError/RangeError on wrong argument types or lengths.
+ * `"sealcam/ack/v2" || serverAddr || deviceAddr || keyId || u64(seenAt)`, signed by the storage
+ * server (the witness), seenAt = its clock when it first accepted keyId (SCHEME.md §7 v1.1).
+ * @throws TypeError/RangeError on wrong argument types, lengths or ranges.
  */
-export function ackMessage(serverAddr: Uint8Array, deviceAddr: Uint8Array, keyId: Uint8Array): Uint8Array {
+export function ackMessage(serverAddr: Uint8Array, deviceAddr: Uint8Array, keyId: Uint8Array, seenAt: bigint): Uint8Array {
   abytes(serverAddr, 'serverAddr', 20);
   abytes(deviceAddr, 'deviceAddr', 20);
   abytes(keyId, 'keyId', 32);
-  return concat(utf8(TAG_ACK), serverAddr, deviceAddr, keyId);
+  abigint(seenAt, 'seenAt', 0n, U64_MAX);
+  return concat(utf8(TAG_ACK), serverAddr, deviceAddr, keyId, u64(seenAt));
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Binary and JSON encodings of the life-cycle records (docs/LEDGER.md).
- * Binary: `"SCLR" || u8(1) || u8(type) || fields in spec order`, exact length.
- * JSON: `{ "record": kind, "version": 1, <fields>, <address claims> }` with
+ * Binary: `"SCLR" || u8(2) || u8(type) || fields in spec order`, exact length.
+ * JSON: `{ "record": kind, "version": 2, <fields>, <address claims> }` with
  * lowercase hex byte strings of exact length, suites and u32 as numbers, u64
  * as a number below 2^53 else a minimal hex string (SCHEME.md appendix).
  * Decoders treat input as hostile and throw only SealcamError<RecordReason>.
@@ -10,14 +10,15 @@
 import { isSuite } from '../crypto/ecdsa.js';
 import { ByteReader, concat, equalBytes, fromHex, toHex, u32, u64, u8, utf8 } from '../platform/bytes.js';
 import { SealcamError } from '../platform/errors.js';
+import { duplicateKeyOf, parseJsonStrict } from '../platform/strict-json.js';
 import type { RecordReason } from './errors.js';
 import { rawAddress } from './messages.js';
 import { recordShapeError } from './records.js';
 import { FIELD_LENGTH, specOf, specOfType, type FieldKind, type LifecycleRecord, type RecordSpec } from './record-spec.js';
 
 const MAGIC = utf8('SCLR');
-/** Binary record encoding version. */
-export const RECORD_VERSION = 1;
+/** Binary and JSON record encoding version (2: SCHEME.md v1.1 — factory v2, restart, ack v2). */
+export const RECORD_VERSION = 2;
 /** Largest accepted JSON record text (characters). */
 export const MAX_RECORD_JSON = 16 * 1024;
 
@@ -32,7 +33,7 @@ export function encodeFields(rec: Record<string, unknown>, fields: Fields): Uint
   return concat(...fields.map(([name, kind]) => {
     const v = rec[name];
     if (kind === 'suite') return u8(v as number);
-    if (kind === 'u64') return u64(v as bigint);
+    if (kind === 'u64' || kind === 'time') return u64(v as bigint);
     if (kind === 'u32') return u32(v as number);
     return v as Uint8Array;
   }));
@@ -51,6 +52,8 @@ export function decodeFields(r: ByteReader, fields: Fields, code: RecordReason |
       const v = r.u64();
       if (v === 0n) throw new SealcamError(code, `${name} must be ≥ 1`);
       out[name] = v;
+    } else if (kind === 'time') {
+      out[name] = r.u64();
     } else if (kind === 'u32') {
       const v = r.u32();
       if (v === 0) throw new SealcamError(code, `${name} must be ≥ 1`);
@@ -93,7 +96,7 @@ export function decodeRecord(bytes: Uint8Array): LifecycleRecord {
 
 function jsonValue(kind: FieldKind, v: unknown): unknown {
   if (kind === 'suite' || kind === 'u32') return v;
-  if (kind === 'u64') return (v as bigint) < 2n ** 53n ? Number(v) : (v as bigint).toString(16);
+  if (kind === 'u64' || kind === 'time') return (v as bigint) < 2n ** 53n ? Number(v) : (v as bigint).toString(16);
   return toHex(v as Uint8Array);
 }
 
@@ -125,8 +128,8 @@ function parseField(name: string, kind: FieldKind, v: unknown): unknown {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 0xffffffff) bad('RECORD_FORMAT', `${name} must be an integer in [1, 2^32-1]`);
     return v;
   }
-  if (kind === 'u64') {
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 1) return BigInt(v);
+  if (kind === 'u64' || kind === 'time') {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= (kind === 'time' ? 0 : 1) && !Object.is(v, -0)) return BigInt(v);
     if (typeof v === 'string' && /^[1-9a-f][0-9a-f]{0,15}$/.test(v)) {
       const x = BigInt('0x' + v);
       if (x >= 2n ** 53n) return x;
@@ -161,6 +164,8 @@ function specOfJson(o: Record<string, unknown>): RecordSpec {
 export function recordFromJson(v: unknown): LifecycleRecord {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('RECORD_FORMAT', 'record JSON must be an object');
   const o = v as Record<string, unknown>;
+  const dup = duplicateKeyOf(o);
+  if (dup !== undefined) bad('RECORD_FORMAT', `duplicate field ${JSON.stringify(dup)}`);
   const spec = specOfJson(o);
   if (o.version !== RECORD_VERSION) bad('RECORD_VERSION', `unsupported record version ${JSON.stringify(o.version) ?? 'undefined'}`);
   const keys = new Set(['record', 'version', ...spec.fields.map(([n]) => n), ...spec.claims.map(([n]) => n)]);
@@ -186,7 +191,7 @@ export function parseRecordFile(bytes: Uint8Array): LifecycleRecord {
   if (bytes.length > MAX_RECORD_JSON) bad('RECORD_FORMAT', `record JSON larger than ${MAX_RECORD_JSON} bytes`);
   let v: unknown;
   try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    v = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
     return bad('RECORD_FORMAT', 'record file is neither binary nor valid JSON', e);
   }

@@ -8,16 +8,20 @@
 import type { Suite } from '../crypto/ecdsa.js';
 import type { LifecycleReason } from './errors.js';
 import {
-  ackMessage, bindMessage, bindRequestMessage, factoryMessage, rawAddress, regMessage, saveHashMessage, unbindMessage,
+  ackMessage, bindMessage, bindRequestMessage, factoryMessage, rawAddress, restartMessage, saveHashMessage, unbindMessage,
 } from './messages.js';
 
-/** Leave factory: the manufacturer certifies a device key. */
+/** Leave factory (v2): the manufacturer certifies a device key and pins its first key cycle. */
 export interface FactoryRecord {
   readonly kind: 'factory';
   readonly manufacturerSuite: Suite;
   readonly manufacturerPublicKey: Uint8Array;
   readonly deviceSuite: Suite;
   readonly devicePublicKey: Uint8Array;
+  /** keyId of the device's first key cycle C1. */
+  readonly firstKeyId: Uint8Array;
+  /** The factory's clock when it signed (Unix ms): validFrom of C1. */
+  readonly issuedAt: bigint;
   readonly signature: Uint8Array;
 }
 
@@ -31,23 +35,25 @@ export interface BindRecord {
   readonly signature: Uint8Array;
 }
 
-/** Key registration: the device announces keyId following prevKeyId. */
-export interface RegRecord {
-  readonly kind: 'reg';
+/** Restart: the device starts key cycle keyId after its chain broke at prevKeyId. */
+export interface RestartRecord {
+  readonly kind: 'restart';
   readonly deviceSuite: Suite;
   readonly devicePublicKey: Uint8Array;
-  readonly keyId: Uint8Array;
   readonly prevKeyId: Uint8Array;
+  readonly keyId: Uint8Array;
   readonly signature: Uint8Array;
 }
 
-/** Registration acknowledgement by a storage server. */
+/** Registration acknowledgement (v2) by a storage server, the witness of keyId at seenAt. */
 export interface AckRecord {
   readonly kind: 'ack';
   readonly serverSuite: Suite;
   readonly serverPublicKey: Uint8Array;
   readonly deviceAddr: Uint8Array;
   readonly keyId: Uint8Array;
+  /** The server's clock when it first accepted keyId (Unix ms). */
+  readonly seenAt: bigint;
   readonly signature: Uint8Array;
 }
 
@@ -86,14 +92,14 @@ export interface SaveHashRecord {
 
 /** Any life-cycle record. */
 export type LifecycleRecord =
-  | FactoryRecord | BindRecord | RegRecord | AckRecord | BindRequestRecord | UnbindRecord | SaveHashRecord;
+  | FactoryRecord | BindRecord | RestartRecord | AckRecord | BindRequestRecord | UnbindRecord | SaveHashRecord;
 /** The record kinds. */
 export type RecordKind = LifecycleRecord['kind'];
 
-/** Wire field kinds: suite u8, public key 65, address 20, 32 bytes, signature 64, u64, u32. */
-export type FieldKind = 'suite' | 'pub' | 'addr' | 'b32' | 'sig' | 'u64' | 'u32';
+/** Wire field kinds: suite u8, public key 65, address 20, 32 bytes, signature 64, u64 ≥ 1, u32 ≥ 1, time (u64, 0 allowed). */
+export type FieldKind = 'suite' | 'pub' | 'addr' | 'b32' | 'sig' | 'u64' | 'u32' | 'time';
 /** Byte length of each field kind. */
-export const FIELD_LENGTH: Readonly<Record<FieldKind, number>> = { suite: 1, pub: 65, addr: 20, b32: 32, sig: 64, u64: 8, u32: 4 };
+export const FIELD_LENGTH: Readonly<Record<FieldKind, number>> = { suite: 1, pub: 65, addr: 20, b32: 32, sig: 64, u64: 8, u32: 4, time: 8 };
 
 /** Table row describing one record kind. */
 export interface RecordSpec {
@@ -116,17 +122,19 @@ export interface RecordSpec {
 interface Bytes {
   readonly devicePublicKey: Uint8Array; readonly serverPublicKey: Uint8Array; readonly ownerPublicKey: Uint8Array;
   readonly ownerAddr: Uint8Array; readonly deviceAddr: Uint8Array; readonly nonce: Uint8Array;
-  readonly keyId: Uint8Array; readonly prevKeyId: Uint8Array;
+  readonly keyId: Uint8Array; readonly prevKeyId: Uint8Array; readonly firstKeyId: Uint8Array;
+  readonly deviceSuite: number; readonly issuedAt: bigint; readonly seenAt: bigint;
 }
 const f = (r: LifecycleRecord): Bytes => r as unknown as Bytes;
 
 const SPECS: readonly RecordSpec[] = [
   {
     kind: 'factory', type: 1,
-    fields: [['manufacturerSuite', 'suite'], ['manufacturerPublicKey', 'pub'], ['deviceSuite', 'suite'], ['devicePublicKey', 'pub'], ['signature', 'sig']],
+    fields: [['manufacturerSuite', 'suite'], ['manufacturerPublicKey', 'pub'], ['deviceSuite', 'suite'], ['devicePublicKey', 'pub'],
+      ['firstKeyId', 'b32'], ['issuedAt', 'time'], ['signature', 'sig']],
     signer: ['manufacturerSuite', 'manufacturerPublicKey'], claims: [['deviceAddr', 'devicePublicKey']],
     sigCode: 'REG_FACTORY_SIGNATURE',
-    message: (r) => factoryMessage(rawAddress(f(r).devicePublicKey), f(r).devicePublicKey),
+    message: (r) => factoryMessage(f(r).deviceSuite, rawAddress(f(r).devicePublicKey), f(r).devicePublicKey, f(r).firstKeyId, f(r).issuedAt),
   },
   {
     kind: 'bind', type: 2,
@@ -136,18 +144,18 @@ const SPECS: readonly RecordSpec[] = [
     message: (r) => bindMessage(rawAddress(f(r).devicePublicKey), f(r).ownerAddr, f(r).nonce),
   },
   {
-    kind: 'reg', type: 3,
-    fields: [['deviceSuite', 'suite'], ['devicePublicKey', 'pub'], ['keyId', 'b32'], ['prevKeyId', 'b32'], ['signature', 'sig']],
+    kind: 'restart', type: 3,
+    fields: [['deviceSuite', 'suite'], ['devicePublicKey', 'pub'], ['prevKeyId', 'b32'], ['keyId', 'b32'], ['signature', 'sig']],
     signer: ['deviceSuite', 'devicePublicKey'], claims: [['deviceAddr', 'devicePublicKey']],
-    sigCode: 'REG_SIGNATURE',
-    message: (r) => regMessage(f(r).keyId, f(r).prevKeyId),
+    sigCode: 'REG_RESTART_SIGNATURE',
+    message: (r) => restartMessage(rawAddress(f(r).devicePublicKey), f(r).prevKeyId, f(r).keyId),
   },
   {
     kind: 'ack', type: 4,
-    fields: [['serverSuite', 'suite'], ['serverPublicKey', 'pub'], ['deviceAddr', 'addr'], ['keyId', 'b32'], ['signature', 'sig']],
+    fields: [['serverSuite', 'suite'], ['serverPublicKey', 'pub'], ['deviceAddr', 'addr'], ['keyId', 'b32'], ['seenAt', 'time'], ['signature', 'sig']],
     signer: ['serverSuite', 'serverPublicKey'], claims: [['serverAddr', 'serverPublicKey']],
     sigCode: 'REG_ACK_SIGNATURE',
-    message: (r) => ackMessage(rawAddress(f(r).serverPublicKey), f(r).deviceAddr, f(r).keyId),
+    message: (r) => ackMessage(rawAddress(f(r).serverPublicKey), f(r).deviceAddr, f(r).keyId, f(r).seenAt),
   },
   {
     kind: 'bind-request', type: 5,

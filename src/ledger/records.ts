@@ -1,7 +1,7 @@
 /**
  * Typed builders and verifiers of the life-cycle records (SCHEME.md §7):
- * leave factory, bind, owner-signed bind request, unbind, key registration,
- * registration acknowledgement and save hash. Signatures are ECDSA (§5) over
+ * leave factory (v2), bind, owner-signed bind request, unbind, restart,
+ * registration acknowledgement (v2) and save hash. Signatures are ECDSA (§5) over
  * the messages of messages.ts. Verifiers return a coded {@link Failure} (the
  * ECDSA reason in `detail`) or null; they never throw on record contents.
  * Pure.
@@ -13,7 +13,7 @@ import { ZERO_ADDR } from './messages.js';
 import {
   FIELD_LENGTH, specOf,
   type AckRecord, type BindRecord, type BindRequestRecord, type FactoryRecord, type LifecycleRecord,
-  type RecordSpec, type RegRecord, type SaveHashRecord, type UnbindRecord,
+  type RecordSpec, type RestartRecord, type SaveHashRecord, type UnbindRecord,
 } from './record-spec.js';
 
 /**
@@ -35,6 +35,8 @@ export function recordShapeError(r: unknown): string | null {
       if (!isSuite(v)) return `${name} must be 1 or 2`;
     } else if (kind === 'u64') {
       if (typeof v !== 'bigint' || v < 1n || v > U64_MAX) return `${name} must be a bigint in [1, 2^64-1]`;
+    } else if (kind === 'time') {
+      if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) return `${name} must be a bigint in [0, 2^64-1]`;
     } else if (kind === 'u32') {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 0xffffffff) return `${name} must be an integer in [1, 2^32-1]`;
     } else {
@@ -75,16 +77,18 @@ function sign<T extends LifecycleRecord>(kind: T['kind'], suite: Suite, secret: 
 }
 
 /**
- * Manufacturer signs the leave-factory record of a device key (SCHEME.md §7).
- * @throws TypeError/RangeError on a bad suite, secret or device key (the device key must be a valid point).
+ * Manufacturer signs the leave-factory record (v2) of a device key and its
+ * first key cycle, at `issuedAt` (its own clock, Unix ms) (SCHEME.md §7).
+ * @throws TypeError/RangeError on a bad suite, secret, device key (must be a valid point), firstKeyId or issuedAt.
  */
 export function signFactoryRecord(p: {
   manufacturerSuite: Suite; manufacturerSecret: Uint8Array; deviceSuite: Suite; devicePublicKey: Uint8Array;
+  firstKeyId: Uint8Array; issuedAt: bigint;
 }): FactoryRecord {
   if (!isSuite(p.deviceSuite)) throw new RangeError('deviceSuite must be 1 or 2');
   if (ecdsaCheckPublicKey(p.deviceSuite, p.devicePublicKey) !== null) throw new RangeError('devicePublicKey is not a valid key of deviceSuite');
   return sign<FactoryRecord>('factory', p.manufacturerSuite, p.manufacturerSecret,
-    { deviceSuite: p.deviceSuite, devicePublicKey: p.devicePublicKey });
+    { deviceSuite: p.deviceSuite, devicePublicKey: p.devicePublicKey, firstKeyId: p.firstKeyId, issuedAt: p.issuedAt });
 }
 
 /** Verifies a leave-factory record: REG_DEVICE_KEY, REG_FACTORY_SIGNATURE (detail: ECDSA reason), RECORD_FORMAT. */
@@ -134,24 +138,29 @@ export function verifyUnbindRecord(r: UnbindRecord): Failure | null {
 }
 
 /**
- * Device signs the registration of key cycle keyId following prevKeyId (zeros for the first).
- * @throws TypeError/RangeError on bad arguments.
+ * Device signs the restart of its key chain: cycle keyId follows prevKeyId
+ * (never zeros), which ended before a successor was endorsed (SCHEME.md §7).
+ * @throws TypeError/RangeError on bad arguments (including a zero prevKeyId).
  */
-export function signRegRecord(p: { deviceSuite: Suite; deviceSecret: Uint8Array; keyId: Uint8Array; prevKeyId: Uint8Array }): RegRecord {
-  return sign<RegRecord>('reg', p.deviceSuite, p.deviceSecret, { keyId: p.keyId, prevKeyId: p.prevKeyId });
+export function signRestartRecord(p: { deviceSuite: Suite; deviceSecret: Uint8Array; prevKeyId: Uint8Array; keyId: Uint8Array }): RestartRecord {
+  abytes(p.prevKeyId, 'prevKeyId', 32);
+  if (p.prevKeyId.every((b) => b === 0)) throw new RangeError('prevKeyId of a restart must not be zeros');
+  return sign<RestartRecord>('restart', p.deviceSuite, p.deviceSecret, { prevKeyId: p.prevKeyId, keyId: p.keyId });
 }
 
-/** Verifies a key registration record: REG_SIGNATURE (detail), RECORD_FORMAT. */
-export function verifyRegRecord(r: RegRecord): Failure | null {
+/** Verifies a restart record's signature: REG_RESTART_SIGNATURE (detail), RECORD_FORMAT. */
+export function verifyRestartRecord(r: RestartRecord): Failure | null {
   return verifyRecord(r);
 }
 
 /**
- * Storage server acknowledges keyId of deviceAddr.
+ * Storage server (witness) acknowledges keyId of deviceAddr, first accepted at seenAt (its clock, Unix ms).
  * @throws TypeError/RangeError on bad arguments.
  */
-export function signAckRecord(p: { serverSuite: Suite; serverSecret: Uint8Array; deviceAddr: Uint8Array; keyId: Uint8Array }): AckRecord {
-  return sign<AckRecord>('ack', p.serverSuite, p.serverSecret, { deviceAddr: p.deviceAddr, keyId: p.keyId });
+export function signAckRecord(p: {
+  serverSuite: Suite; serverSecret: Uint8Array; deviceAddr: Uint8Array; keyId: Uint8Array; seenAt: bigint;
+}): AckRecord {
+  return sign<AckRecord>('ack', p.serverSuite, p.serverSecret, { deviceAddr: p.deviceAddr, keyId: p.keyId, seenAt: p.seenAt });
 }
 
 /** Verifies an acknowledgement's signature: REG_ACK_SIGNATURE (detail), RECORD_FORMAT. Trust: see verifyAck. */

@@ -6,12 +6,15 @@
  */
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { Rng } from '../platform/rng.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, jitterFraction } from '../platform/backoff.js';
 import { outboxError, type OutboxError } from './errors.js';
 import type { Entry, OutboxIndex } from './index-state.js';
 
 /** Scheduling knobs. */
-export interface DeliveryOptions extends BackoffOptions {
+export interface DeliveryOptions {
+  /** Backoff after consecutive failures: first delay and cap (ms; src/platform/backoff.ts). */
+  baseMs: number;
+  maxMs: number;
   /** A taken record not acknowledged within this long counts as a failed attempt. */
   ackTimeoutMs: number;
   /** Records a destination may hold in flight at once. */
@@ -74,7 +77,7 @@ export class DeliveryScheduler {
 
   private penalise(s: DestState, now: bigint): void {
     s.failures += 1;
-    s.notBefore = now + BigInt(backoffDelay(s.failures, this.opts, this.rng));
+    s.notBefore = now + BigInt(backoffDelay(s.failures - 1, { initialMs: this.opts.baseMs, maxMs: this.opts.maxMs }, jitterFraction(this.rng)));
   }
 
   /** Leases the next deliverable record for `dest`, or undefined if none is ready now. */

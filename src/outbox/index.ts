@@ -8,7 +8,6 @@ export type { OutboxItem, OutboxRecord, PendingRecord } from './reader.js';
 export type { DestinationStatus } from './delivery.js';
 export type { OutboxOptions, OutboxFullPolicy } from './options.js';
 export { OutboxFullError, isOutboxFull, outboxError, type OutboxError, type OutboxErrorCode, type OutboxFill } from './errors.js';
-export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { DEST_ID_RE, MAX_DESTINATIONS, type RecordData } from './record.js';
 export { OUTBOX_LOCK_FILE } from './lock.js';
 export { checksumPart, crc32Combine, ChecksummedPart } from './crc.js';

@@ -22,26 +22,90 @@
  * the link can send them: the ack deadline runs from `nextForDestination`/`pull`.
  */
 import { EventEmitter } from 'node:events';
+import { promises as fs } from 'node:fs';
+import { cleanupTempFiles } from '../platform/atomic-file.js';
 import { abigint, aint, U64_MAX } from '../platform/bytes.js';
 import { Compactor } from './compaction.js';
 import { DeliveryScheduler, type DestinationStatus } from './delivery.js';
-import { MAX_REGISTERED_DESTINATIONS, writeDestinations } from './destinations.js';
-import { outboxError } from './errors.js';
+import { MAX_REGISTERED_DESTINATIONS, readDestinations, writeDestinations } from './destinations.js';
+import { outboxError, type OutboxFill } from './errors.js';
 import { CorruptRecords } from './corruption.js';
 import { checksumPart, type ChecksummedPart } from './crc.js';
-import type { OutboxIndex } from './index-state.js';
-import type { Journal } from './journal.js';
-import type { OutboxLock } from './lock.js';
-import type { OutboxOptions, ResolvedOutboxOptions } from './options.js';
-import { openOutboxDir } from './outbox-open.js';
+import { OutboxIndex } from './index-state.js';
+import { Journal } from './journal.js';
+import { lockOutboxDir, type OutboxLock } from './lock.js';
+import { resolveOptions, type OutboxOptions, type ResolvedOutboxOptions } from './options.js';
 import { DEST_ID_RE, encodeRecord, recordKey, RecordType } from './record.js';
 import { checkEncoded, EncodedItems, encodeItems, entryFor, type EnqueueItem } from './enqueue-items.js';
-import type { ScanReport } from './segment-scan.js';
+import { scanSegments, type ScanReport } from './segment-scan.js';
 import { Admission } from './admission.js';
 import { OutboxReader, type OutboxItem, type OutboxRecord, type PendingRecord } from './reader.js';
-import type { OutboxEvents, OutboxStatus } from './outbox-types.js';
 
-export type { OutboxEvents, OutboxStatus } from './outbox-types.js';
+/** Snapshot returned by {@link Outbox.status}. */
+export interface OutboxStatus extends OutboxFill {
+  full: boolean;
+  policy: ResolvedOutboxOptions['policy'];
+  diskBytes: number;
+  segments: number;
+  corruptRecords: number;
+  destinations: Record<string, DestinationStatus>;
+  /** What the open-time scan repaired. */
+  recovery: { records: number; truncatedBytes: number; corruptSegments: number[] };
+}
+
+/** Events emitted by the outbox. */
+export interface OutboxEvents {
+  full: [fill: OutboxFill];
+  available: [fill: OutboxFill];
+  dropped: [records: { seq: bigint; index: number }[]];
+  corrupt: [record: { seq: bigint; index: number }];
+}
+
+/** Everything an open Outbox is built from. */
+interface OpenedOutbox {
+  o: ResolvedOutboxOptions;
+  journal: Journal;
+  index: OutboxIndex;
+  registry: Set<string>;
+  scan: ScanReport;
+  /** The directory lock (null when read-only). */
+  lock: OutboxLock | null;
+}
+
+/**
+ * Opens (creating it when writable) the outbox directory and replays its journal.
+ * @throws TypeError/RangeError for bad options; OutboxError OUTBOX_LOCKED,
+ *   OUTBOX_FORMAT, OUTBOX_IO; fs errors (e.g. ENOENT for a missing read-only directory).
+ */
+async function openOutboxDir(options: OutboxOptions, readOnly: boolean): Promise<OpenedOutbox> {
+  const o = resolveOptions(options);
+  let lock: OutboxLock | null = null;
+  if (!readOnly) {
+    await fs.mkdir(o.dir, { recursive: true, mode: 0o700 });
+    lock = await lockOutboxDir(o.dir);
+  }
+  let scan: ScanReport | undefined;
+  try {
+    if (!readOnly) await cleanupTempFiles(o.dir);
+    const index = new OutboxIndex();
+    scan = await scanSegments(o.dir, o.maxRecordBytes, (r) =>
+      index.replay(r.meta, { seg: r.seg, off: r.off, dataOff: r.dataOff, dataLen: r.dataLen, dataCrc: r.dataCrc, recBytes: r.recBytes }), readOnly,
+    );
+    index.sortQueues();
+    if (!readOnly && (scan.truncatedBytes || scan.corruptSegments.length)) {
+      o.logger.warn({ ...scan, segments: undefined }, 'outbox recovered from a torn or corrupt journal');
+    }
+    const registry = new Set(await readDestinations(o.dir));
+    const journal = await Journal.open(o.dir, scan.segments, o.segmentBytes, readOnly);
+    return { o, journal, index, registry, scan, lock };
+  } catch (e) {
+    for (const s of scan?.segments ?? []) await s.fh?.close().catch(() => {});
+    await lock?.release();
+    throw e;
+  }
+}
+
+
 
 /** The durable outbox of one state directory. */
 export class Outbox extends EventEmitter<OutboxEvents> {

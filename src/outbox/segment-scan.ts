@@ -11,6 +11,7 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { listSegments } from '../platform/segment-log.js';
 import {
   checkHeadCrc, dataCrc, decodeMeta, MAX_META_BYTES, parseSegmentHeader, readRecordHeader,
   RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES, type JournalMeta,
@@ -88,14 +89,10 @@ class WindowReader {
   }
 }
 
-/** Segment numbers present in `dir`, ascending. */
-export async function listSegments(dir: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const name of await fs.readdir(dir)) {
-    const m = SEG_RE.exec(name);
-    if (m) out.push(Number.parseInt(m[1]!, 16));
-  }
-  return out.sort((a, b) => a - b);
+/** The number of a segment's file name (undefined for other files). */
+export function parseSegmentName(name: string): number | undefined {
+  const m = SEG_RE.exec(name);
+  return m ? Number.parseInt(m[1]!, 16) : undefined;
 }
 
 /**
@@ -106,7 +103,7 @@ export async function listSegments(dir: string): Promise<number[]> {
  * @throws the underlying fs error.
  */
 export async function scanSegments(dir: string, maxRecordBytes: number, onRecord: (r: ScannedRecord) => void, readOnly = false): Promise<ScanReport> {
-  const nums = await listSegments(dir);
+  const nums = await listSegments(dir, parseSegmentName);
   const report: ScanReport = { segments: [], records: 0, truncatedBytes: 0, corruptSegments: [] };
   try {
     await scanAll(dir, nums, maxRecordBytes, onRecord, readOnly, report);

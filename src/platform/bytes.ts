@@ -1,9 +1,10 @@
 /**
  * Byte helpers shared by every layer: argument checks (STYLE.md §2),
  * fixed-width big-endian integers, I2OSP/OS2IP, hex, constant-time compare.
- * Pure: no I/O.
+ * Pure: no I/O (hex decoding and the constant-time compare come from the host
+ * seam, platform/native.ts).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { native } from './native.js';
 
 /** Throws TypeError unless `v` is a Uint8Array; RangeError unless its length is one of `lengths`. */
 export function abytes(v: unknown, name: string, ...lengths: number[]): Uint8Array {
@@ -75,7 +76,7 @@ export function i2osp(x: bigint, len: number): Uint8Array {
   const hex = x.toString(16);
   if (hex.length > len * 2) throw new RangeError(`i2osp: integer too large for ${len} bytes`);
   const out = new Uint8Array(len);
-  if (x !== 0n) out.set(Buffer.from(hex.length % 2 === 0 ? hex : '0' + hex, 'hex'), len - Math.ceil(hex.length / 2));
+  if (x !== 0n) native.writeHex(out, len - Math.ceil(hex.length / 2), hex.length % 2 === 0 ? hex : '0' + hex);
   return out;
 }
 
@@ -98,13 +99,13 @@ export function toHex(b: Uint8Array): string {
 export function fromHex(s: string): Uint8Array {
   if (typeof s !== 'string') throw new TypeError('hex must be a string');
   if (s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) throw new RangeError('invalid lowercase hex');
-  return Uint8Array.from(Buffer.from(s, 'hex'));
+  return native.hexToBytes(s);
 }
 
 /** Constant-time equality for equal-length byte strings; false (not throw) on length mismatch. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  return timingSafeEqual(a, b);
+  return native.timingSafeEqual(a, b);
 }
 
 /** Overwrites a buffer with zeros (best effort erasure of secrets held in memory). */

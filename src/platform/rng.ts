@@ -2,16 +2,16 @@
  * Randomness is an injected seam (STYLE.md §6). Production uses the OS CSPRNG;
  * tests and vector generation use a seeded deterministic generator.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { native } from './native.js';
 
 export interface Rng {
   /** Returns `n` fresh random bytes. */
   bytes(n: number): Uint8Array;
 }
 
-/** The operating system CSPRNG (getrandom via OpenSSL). */
+/** The host CSPRNG (Node: getrandom via OpenSSL; browsers: WebCrypto getRandomValues). */
 export const systemRng: Rng = {
-  bytes: (n) => new Uint8Array(randomBytes(n)),
+  bytes: (n) => native.randomBytes(n),
 };
 
 /**
@@ -30,9 +30,9 @@ export class SeededRng implements Rng {
     const out = new Uint8Array(n);
     let o = 0;
     while (o < n) {
-      const c = Buffer.alloc(8);
-      c.writeBigUInt64BE(this.counter++);
-      const block = createHash('sha256').update(this.seed).update(c).digest();
+      const c = new Uint8Array(8);
+      new DataView(c.buffer).setBigUint64(0, this.counter++);
+      const block = native.sha256(this.seed, c);
       const take = Math.min(block.length, n - o);
       out.set(block.subarray(0, take), o);
       o += take;

@@ -6,11 +6,12 @@
  *   "sealcam/block-ack/v1" || signerAddr(20) || deviceAddr(20)
  *     || headerDigest(32) || u16(i) || u8(status)
  *
- * with its ECDSA key (SCHEME.md §5). The device accepts an ACK for its outbox
+ * with its ECDSA key (SCHEME.md §5; one signature per block, so with a random
+ * OpenSSL nonce: ecdsaSignFast). The device accepts an ACK for its outbox
  * only when the signature verifies under the key configured for that
- * destination: a forged or replayed-for-another-block ack is refused. Pure.
+ * destination: a forged or replayed-for-another-block ack is refused. No I/O.
  */
-import { ecdsaSign, ecdsaVerify, type EcdsaReason, type Suite } from '../crypto/ecdsa.js';
+import { ecdsaSignFast, ecdsaVerify, type EcdsaReason, type Suite } from '../crypto/ecdsa.js';
 import { abytes, aint, concat, u16, u8, utf8 } from '../platform/bytes.js';
 
 export const TAG_BLOCK_ACK = 'sealcam/block-ack/v1';
@@ -36,7 +37,7 @@ export function blockAckMessage(f: BlockAckFields): Uint8Array {
 
 /** Signs an acknowledgement (64-byte low-S ECDSA). */
 export function signBlockAck(suite: Suite, secret: Uint8Array, f: BlockAckFields): Uint8Array {
-  return ecdsaSign(suite, secret, blockAckMessage(f));
+  return ecdsaSignFast(suite, secret, blockAckMessage(f));
 }
 
 /** Verifies an acknowledgement under the signer's 65-byte public key; null when valid. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { checkBlockLayout } from '../dstp/verify.js';
 import type { DstpHeader } from '../dstp/header.js';
 import { equalBytes } from '../platform/bytes.js';
-import type { StoredBlock } from './store-codec.js';
+import type { StoredBlock } from './store/codec.js';
 
 /** Result of {@link assembleCapture}. */
 export type AssembleResult =

@@ -1,5 +1,6 @@
 /**
- * Handling of one BLOCK message (docs/RECEIVER.md "Blocks"): registered device
+ * Handling of one BLOCK message (docs/RECEIVER.md "Blocks"; the session checked
+ * that the header's device is the HELLO's, and that one the pinned device): registered device
  * and key cycle, §6 verification (header stage once per capture), duplicate
  * and conflict checks, bounds, the whole-capture checks when the block
  * completes its capture, then the durable store. The caller sends the signed
@@ -9,13 +10,13 @@
 import { sha256 } from '../crypto/hash.js';
 import { verifyBlockWithHeader, verifyHeader, type DstpVerifyContext, type VerifiedHeader } from '../dstp/verify.js';
 import { HEADER_OFFSETS } from '../dstp/header.js';
-import { equalBytes, toHex } from '../platform/bytes.js';
+import { toHex } from '../platform/bytes.js';
 import { AckStatus, type BlockMessage } from '../transport/messages.js';
 import { assembleCapture } from './assemble.js';
 import type { ReceiverCore } from './core.js';
 import { captureState, lookupCapture, type CaptureState, type DeviceState } from './device-state.js';
 import type { RejectReason } from './errors.js';
-import type { StoredBlock } from './store-codec.js';
+import type { StoredBlock } from './store/codec.js';
 
 /** What to acknowledge, and what to do once the ACK is sent. */
 export interface BlockOutcome {
@@ -44,13 +45,10 @@ export async function handleBlock(core: ReceiverCore, msg: BlockMessage): Promis
   const dev = toHex(devAddr);
   const out = (status: AckStatus, reason: RejectReason | '', after?: () => Promise<void>): BlockOutcome =>
     ({ status, reason, deviceAddr: devAddr, headerDigest: digest, seq, index: msg.index, ...(after ? { after } : {}) });
-  const pin = core.opts.expectedDevice;
-  if (pin !== undefined && !equalBytes(pin, devAddr)) return out(AckStatus.REJECTED, 'DEVICE_PIN_MISMATCH');
-  const reg = core.registry.device(dev);
-  if (reg === undefined) return out(AckStatus.NOT_REGISTERED, 'DEVICE_UNREGISTERED');
-  const cycle = reg.cycles.get(toHex(h.subarray(HEADER_OFFSETS.keyId, HEADER_OFFSETS.keyId + 32)));
+  if (core.registry.device(dev) === undefined) return out(AckStatus.NOT_REGISTERED, 'DEVICE_UNREGISTERED');
+  const cycle = core.registry.cycle(dev, toHex(h.subarray(HEADER_OFFSETS.keyId, HEADER_OFFSETS.keyId + 32)));
   if (cycle === undefined) return out(AckStatus.NOT_REGISTERED, 'KEYID_UNREGISTERED');
-  const ctx: DstpVerifyContext = { devicePublicKey: reg.devicePublicKey, suite: reg.suite, fsPublicKey: cycle.fsPublicKey };
+  const ctx: DstpVerifyContext = { devicePublicKey: cycle.devicePublicKey, suite: cycle.suite, fsPublicKey: cycle.fsKey };
   const ds = await core.device(dev);
   const now = core.opts.clock.now();
   try {
@@ -62,6 +60,7 @@ export async function handleBlock(core: ReceiverCore, msg: BlockMessage): Promis
     } else {
       const v = verifyHeader(ctx, h, msg.headerSignature);
       if (!v.ok) return out(AckStatus.REJECTED, v.reason);
+      if (v.header.header.ts < cycle.validFrom) return out(AckStatus.REJECTED, 'BLOCK_BACKDATED');
       if (cs !== undefined) {
         core.chainEvents(ds, [{ type: 'fork', seq, otherSeq: cs.seq, prev: toHex(v.header.header.prevHeaderDigest) }]);
         return out(AckStatus.REJECTED, 'SEQ_CONFLICT');

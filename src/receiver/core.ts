@@ -8,14 +8,14 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { toHex } from '../platform/bytes.js';
 import { assembleCapture } from './assemble.js';
-import type { BatcherDeps, LedgerSink } from './batcher.js';
-import { DeviceBatcher } from './batcher.js';
+import type { BatcherDeps, LedgerSink } from './savehash/batcher.js';
+import { DeviceBatcher } from './savehash/batcher.js';
 import { ChainTracker, type ChainEvent } from './chain-tracker.js';
 import { loadDevice, DeviceState, type CaptureState } from './device-state.js';
 import type { RejectReason } from './errors.js';
 import type { ReceiverIdentity } from './identity.js';
-import { KeyRegistry } from './registry.js';
-import type { ReceiverStore } from './store.js';
+import type { KeyRegistry } from '../peer/key-registry.js';
+import type { ReceiverStore } from './store/store.js';
 import { emptyStats, type CaptureEvent, type ReceiverEvents, type ReceiverOptions, type ReceiverStats } from './types.js';
 
 /** Options with defaults applied. */
@@ -92,15 +92,10 @@ export class ReceiverCore {
     map[key] = (map[key] ?? 0) + 1;
   }
 
-  /** Loads every stored device (registrations, captures, chain, SaveHash) and finishes interrupted captures. */
+  /** Loads every stored device (captures, capture chain, SaveHash; key chains are the registry's) and finishes interrupted captures. */
   async load(): Promise<void> {
     const now = this.opts.clock.now();
     for (const dev of await this.store.devices()) {
-      for (const payload of await this.store.registrations(dev, true)) {
-        const v = this.registry.check(payload, null);
-        if (v.ok) this.registry.apply(v);
-        else this.opts.logger.warn({ dev, reason: v.reason }, 'stored registration no longer verifies; ignored');
-      }
       const { state, fullyStored } = await loadDevice(this.store, dev, now, this.opts.maxCapturesInMemory, this.batcherDeps);
       this.devices.set(dev, state);
       for (const cs of fullyStored) await this.completeFromStore(state, cs);

@@ -7,10 +7,10 @@ import { decodeHeader, headerDigest, type DstpHeader } from '../dstp/header.js';
 import type { VerifiedHeader } from '../dstp/verify.js';
 import { fromHex, toHex } from '../platform/bytes.js';
 import type { Logger } from '../platform/logger.js';
-import { DeviceBatcher, type BatcherDeps } from './batcher.js';
+import { DeviceBatcher, type BatcherDeps } from './savehash/batcher.js';
 import { ChainTracker } from './chain-tracker.js';
 import type { RejectReason } from './errors.js';
-import type { StoredCaptureInfo, ReceiverStore } from './store.js';
+import type { StoredCaptureInfo, ReceiverStore } from './store/store.js';
 
 /** Where a capture stands. */
 export type CapturePhase = 'pending' | 'complete' | 'invalid' | 'evicted';

@@ -38,7 +38,11 @@ export type ReceiverReason =
   /** A block of a capture whose complete block set failed BLOCK_LAYOUT or CAPTURE_HASH. */
   | 'CAPTURE_INVALID'
   /** A registration from a new device when maxDevices devices are registered already. */
-  | 'DEVICE_LIMIT';
+  | 'DEVICE_LIMIT'
+  /** A registration from a device other than the session's (HELLO) device. */
+  | 'DEVICE_MISMATCH'
+  /** The capture's ts is before validFrom of its key cycle (SCHEME.md §7): back-dated. */
+  | 'BLOCK_BACKDATED';
 
 /** Every reason the receiver reports for a rejected block or registration. */
 export type RejectReason = DstpReason | RegReason | ReceiverReason;

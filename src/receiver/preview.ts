@@ -24,29 +24,13 @@ import { decodePreview, thumbnailSignatureValid, type PreviewMessage } from '../
 import type { BlockMessage } from '../transport/messages.js';
 import type { Frame } from '../transport/transport.js';
 import type { ReceiverCore } from './core.js';
+import type { PreviewEvent } from './types.js';
+
+export type { PreviewEvent } from './types.js';
 
 /** Captures whose stripped blocks wait for their PREVIEW, per session (older ones are dropped). */
 export const MAX_PREVIEW_CAPTURES = 16;
 
-/** The `preview` event: a capture's provenance, checked before its data. */
-export interface PreviewEvent {
-  readonly deviceAddr: string;
-  readonly seq: bigint;
-  readonly headerDigest: string;
-  /** Blocks of the capture (all of them were checked when verified). */
-  readonly c: number;
-  readonly captureLen: bigint;
-  /** 'verified': header signature, layout, every block's Merkle proof and FsSignature against the PREVIEW block hashes. */
-  readonly verdict: 'verified' | 'rejected';
-  /** Why, when rejected (a §6 reason code, or PREVIEW_BLOCK_COUNT / PREVIEW_INCOMPLETE / DEVICE_UNREGISTERED / KEYID_UNREGISTERED / DEVICE_PIN_MISMATCH). */
-  readonly reason?: string;
-  /** The block hashes (hex): each block's data must hash to its entry when it arrives. */
-  readonly blockHashes: readonly string[];
-  /** The thumbnail; `signed` only when the device key signed it (otherwise an unverified preview). */
-  readonly thumbnail?: { readonly width: number; readonly height: number; readonly jpeg: Uint8Array; readonly signed: boolean };
-  /** Set when the PREVIEW carried a thumbnail that was dropped (its device signature did not verify). */
-  readonly thumbnailRejected?: 'THUMBNAIL_SIGNATURE';
-}
 
 const u64At = (b: Uint8Array, off: number): bigint => new DataView(b.buffer, b.byteOffset + off, 8).getBigUint64(0);
 
@@ -92,13 +76,14 @@ export class PreviewTracker {
     const reject = (reason: string): PreviewEvent => ({ ...base, verdict: 'rejected', reason });
     const pin = this.core.opts.expectedDevice;
     if (pin !== undefined && !equalBytes(pin, devAddr)) return reject('DEVICE_PIN_MISMATCH');
-    const reg = this.core.registry.device(base.deviceAddr);
-    if (reg === undefined) return reject('DEVICE_UNREGISTERED');
-    const cycle = reg.cycles.get(toHex(h.subarray(HEADER_OFFSETS.keyId, HEADER_OFFSETS.keyId + 32)));
+    if (this.core.registry.device(base.deviceAddr) === undefined) return reject('DEVICE_UNREGISTERED');
+    const cycle = this.core.registry.cycle(base.deviceAddr, toHex(h.subarray(HEADER_OFFSETS.keyId, HEADER_OFFSETS.keyId + 32)));
     if (cycle === undefined) return reject('KEYID_UNREGISTERED');
-    const ctx = { devicePublicKey: reg.devicePublicKey, suite: reg.suite, fsPublicKey: cycle.fsPublicKey };
+    const reg = { devicePublicKey: cycle.devicePublicKey, suite: cycle.suite };
+    const ctx = { ...reg, fsPublicKey: cycle.fsKey };
     const v = verifyHeader(ctx, h, blocks[0]!.headerSignature);
     if (!v.ok) return reject(v.reason);
+    if (v.header.header.ts < cycle.validFrom) return reject('BLOCK_BACKDATED');
     if (p.blockHashes.length !== v.header.header.c) return reject('PREVIEW_BLOCK_COUNT');
     if (blocks.length !== v.header.header.c) return reject('PREVIEW_INCOMPLETE');
     if (blocks.some((b) => !equalBytes(b.headerSignature, blocks[0]!.headerSignature))) return reject('ECDSA_BAD_SIGNATURE');

@@ -10,13 +10,16 @@
  * sessions, waits for them and for pending ledger appends.
  */
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { KeyRegistry } from '../peer/key-registry.js';
+import { toHex } from '../platform/bytes.js';
 import type { TimerHandle } from '../platform/clock.js';
 import type { Connection } from '../transport/transport.js';
 import { ReceiverCore, resolveOptions, type ResolvedOptions } from './core.js';
 import { receiverError } from './errors.js';
-import { KeyRegistry } from './registry.js';
-import { ReceiverSession, type SessionResult } from './session.js';
-import { ReceiverStore } from './store.js';
+import { runPeerSession, type SessionResult } from '../peer/session.js';
+import { receiverPeer } from './peer.js';
+import { ReceiverStore } from './store/store.js';
 import type { ReceiverEvents, ReceiverOptions, ReceiverStats } from './types.js';
 
 /** A device's registered key cycles, as reported by {@link Receiver.devices}. */
@@ -60,12 +63,19 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     const o = this.options;
     const owned = typeof o.store === 'string';
     const store = typeof o.store === 'string' ? await ReceiverStore.open(o.store, { logger: this.resolved.logger, lock: true }) : o.store;
-    const registry = new KeyRegistry({
-      ...(o.trustedManufacturers !== undefined ? { trustedManufacturers: o.trustedManufacturers } : {}),
-      ...(o.expectedDevice !== undefined ? { expectedDevice: o.expectedDevice } : {}),
-      allowLateJoin: o.allowLateJoin === true,
-      ...(o.maxDevices !== undefined ? { maxDevices: o.maxDevices } : {}),
-    });
+    const id = this.resolved.identity;
+    let registry: KeyRegistry;
+    try {
+      registry = await KeyRegistry.open(join(store.dir, 'chains'), {
+        identity: { suite: id.suite, secret: id.secret, publicKey: id.publicKey },
+        trustedManufacturers: o.trustedManufacturers ?? [], trustedWitnesses: o.trustedWitnesses ?? [],
+        ...(o.expectedDevice !== undefined ? { expectedDevice: o.expectedDevice } : {}),
+        maxDevices: o.maxDevices ?? 64, logger: this.resolved.logger,
+      });
+    } catch (e) {
+      if (owned) await store.close();
+      throw receiverError('RECEIVER_STORE', `cannot open the key chains of ${store.dir}: ${(e as Error).message}`, e);
+    }
     const emit = ((event: keyof ReceiverEvents, ...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args)) as ConstructorParameters<typeof ReceiverCore>[3];
     const core = new ReceiverCore(this.resolved, store, registry, emit);
     try {
@@ -100,7 +110,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
    */
   handle(conn: Connection): Promise<SessionResult> {
     const core = this.ready();
-    const p = new ReceiverSession(core, conn).run().finally(() => this.sessions.delete(conn));
+    const p = runPeerSession(conn, receiverPeer(core)).finally(() => this.sessions.delete(conn));
     this.sessions.set(conn, p);
     return p;
   }
@@ -125,16 +135,17 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   /** A snapshot of the counters (also after stop()). @throws SealcamError RECEIVER_STOPPED before start(). */
   stats(): ReceiverStats {
     const s = this.started().stats;
-    return { ...s, acks: { ...s.acks }, rejections: { ...s.rejections }, protocolErrors: { ...s.protocolErrors } };
+    return { ...s, acks: { ...s.acks }, rejections: { ...s.rejections }, protocolErrors: { ...s.protocolErrors }, previews: { ...s.previews }, c2pa: { ...s.c2pa } };
   }
 
   /** The registered devices with their key cycles and progress (also after stop()). */
   devices(): DeviceSummary[] {
     const core = this.started();
-    return core.registry.all().map((d) => {
-      const ds = core.devices.get(d.addrHex);
+    return [...core.registry.all()].map((d) => {
+      const addrHex = toHex(d.device.addr);
+      const ds = core.devices.get(addrHex);
       return {
-        deviceAddr: d.addrHex, suite: d.suite, keyIds: [...d.cycles.keys()],
+        deviceAddr: addrHex, suite: d.device.suite, keyIds: d.cycles.map((c) => c.keyIdHex),
         pendingCaptures: ds?.pending().length ?? 0, saveHashPending: ds?.batcher?.pending ?? 0,
         chainTip: ds?.tracker.tip ?? null, openGaps: ds?.tracker.openGaps().length ?? 0,
       };

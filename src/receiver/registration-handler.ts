@@ -1,10 +1,10 @@
 /**
- * Handling of one REG message (SCHEME.md §7, SESSION-PROTOCOL.md step 2–3):
- * judge it with the registry, store a new registration durably, then answer
- * with the acknowledgement record signed by the receiver key.
+ * Handling of one REG message (SCHEME.md §7 v1.1, SESSION-PROTOCOL.md steps
+ * 2–3) at the receiver: the shared key-chain registry (src/peer/key-registry.ts)
+ * judges it by the same rules as a storage server, stores new cycles durably
+ * and answers with the ack v2 signed by the receiver key (the receiver is a
+ * witness too).
  */
-import { encodeRecord, signAckRecord } from '../ledger/index.js';
-import { toHex } from '../platform/bytes.js';
 import type { ReceiverCore } from './core.js';
 import type { RejectReason } from './errors.js';
 
@@ -14,30 +14,15 @@ export type RegOutcome =
   | { readonly ok: false; readonly reason: RejectReason; readonly message: string; readonly deviceAddr?: string };
 
 /**
- * Judges, stores and acknowledges a registration. Never throws for hostile bytes;
- * a store failure is reported as STORE_IO.
+ * Judges, stores and acknowledges a registration from the session of `sessionDevice`
+ * (hex; null before HELLO). Never throws for hostile bytes; a store failure is STORE_IO.
  */
-export async function handleRegistration(core: ReceiverCore, payload: Uint8Array): Promise<RegOutcome> {
-  const v = core.registry.check(payload, core.opts.clock.now());
-  if (!v.ok) {
-    return { ok: false, reason: v.reason, message: v.message, ...(v.deviceAddr ? { deviceAddr: toHex(v.deviceAddr) } : {}) };
-  }
-  const dev = toHex(v.deviceAddr);
-  if (v.fresh) {
-    try {
-      await core.store.putRegistration(dev, v.cycle.order, v.cycle.keyIdHex, v.cycle.registration);
-    } catch (e) {
-      core.opts.logger.error({ dev, err: (e as Error).message }, 'cannot store a registration');
-      return { ok: false, reason: 'STORE_IO', message: 'registration could not be stored', deviceAddr: dev };
-    }
-    core.registry.apply(v);
-    core.stats.registrations++;
-  } else {
-    core.stats.registrationsRepeated++;
-  }
-  await core.device(dev);
-  const { identity } = core.opts;
-  const ack = encodeRecord(signAckRecord({ serverSuite: identity.suite, serverSecret: identity.secret, deviceAddr: v.deviceAddr, keyId: v.cycle.keyId }));
-  core.emit('registration', { deviceAddr: dev, keyId: v.cycle.keyIdHex, prevKeyId: toHex(v.cycle.prevKeyId), fresh: v.fresh });
-  return { ok: true, ack, deviceAddr: dev, keyId: v.cycle.keyIdHex };
+export async function handleRegistration(core: ReceiverCore, payload: Uint8Array, sessionDevice: Uint8Array | null): Promise<RegOutcome> {
+  const r = await core.registry.register(payload, core.opts.clock.now(), sessionDevice);
+  if (!r.ok) return { ok: false, reason: r.reason, message: r.message, ...(r.deviceHex ? { deviceAddr: r.deviceHex } : {}) };
+  if (r.added > 0) core.stats.registrations++;
+  else core.stats.registrationsRepeated++;
+  await core.device(r.deviceHex);
+  core.emit('registration', { deviceAddr: r.deviceHex, keyId: r.keyIdHex, added: r.added, fresh: r.added > 0 });
+  return { ok: true, ack: r.ack, deviceAddr: r.deviceHex, keyId: r.keyIdHex };
 }

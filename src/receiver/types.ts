@@ -6,12 +6,11 @@ import type { ContentType, DstpMode } from '../dstp/header.js';
 import type { TrustedKey } from '../ledger/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { BatchInfo, LedgerSink } from './batcher.js';
+import type { BatchInfo, LedgerSink } from './savehash/batcher.js';
 import type { ChainEvent } from './chain-tracker.js';
 import type { RejectReason } from './errors.js';
 import type { ReceiverIdentity } from './identity.js';
-import type { PreviewEvent } from './preview.js';
-import type { ReceiverStore } from './store.js';
+import type { ReceiverStore } from './store/store.js';
 
 /** Options of {@link Receiver}. Only `identity` and `store` are required. */
 export interface ReceiverOptions {
@@ -19,12 +18,16 @@ export interface ReceiverOptions {
   readonly identity: ReceiverIdentity;
   /** Store directory, or an opened store. */
   readonly store: string | ReceiverStore;
-  /** When non-empty, registrations must carry a leave-factory record by one of these. */
+  /**
+   * When non-empty, registrations must carry a leave-factory record by one of
+   * these; when empty, a device's first registration names its manufacturer
+   * (trust on first use) and later ones must carry the same factory record.
+   */
   readonly trustedManufacturers?: readonly TrustedKey[];
+  /** Witnesses (storage servers) whose acknowledgements carried in a restarted chain count (SCHEME.md §7). */
+  readonly trustedWitnesses?: readonly TrustedKey[];
   /** Pin: only this device address (20 bytes) may talk to the receiver. */
   readonly expectedDevice?: Uint8Array;
-  /** Accept a device's first registration whose prevKeyId is not zeros (default false, SCHEME.md §7). */
-  readonly allowLateJoin?: boolean;
   /** Most devices that may register (default 64; further ones get DEVICE_LIMIT). */
   readonly maxDevices?: number;
   /** SaveHash batch size ω (default 16). */
@@ -77,9 +80,11 @@ export interface CaptureEvent extends CaptureHeaderInfo {
 /** A registration that was accepted. */
 export interface RegistrationEvent {
   readonly deviceAddr: string;
+  /** The registration's newest key cycle (the one acknowledged). */
   readonly keyId: string;
-  readonly prevKeyId: string;
-  /** False when the registration was already held (re-sent after a reconnect). */
+  /** Key cycles the registration added to the device's chain. */
+  readonly added: number;
+  /** False when everything was already held (re-sent after a reconnect). */
   readonly fresh: boolean;
 }
 
@@ -151,6 +156,8 @@ export interface ReceiverStats {
   protocolErrors: Record<string, number>;
   /** PREVIEW frames (BLE): VERIFIED, UNMATCHED (no stripped blocks seen) or the rejection reason. */
   previews: Record<string, number>;
+  /** C2PA messages (device manifest stores): STORED, DUPLICATE or the rejection code (c2pa-handler.ts). */
+  c2pa: Record<string, number>;
 }
 
 /** A fresh zeroed stats object. */
@@ -159,6 +166,26 @@ export function emptyStats(): ReceiverStats {
     connections: 0, activeSessions: 0, registrations: 0, registrationsRepeated: 0, blocksStored: 0, blocksDuplicate: 0,
     acks: {}, rejections: {}, capturesCompleted: 0, capturesInvalid: 0, capturesEvicted: 0, blocksEvicted: 0,
     gaps: 0, gapsResolved: 0, reorders: 0, forks: 0, batches: 0, ledgerAppends: 0, ledgerErrors: 0, protocolErrors: {},
-    previews: {},
+    previews: {}, c2pa: {},
   };
+}
+
+/** The `preview` event: a capture's provenance, checked before its data. */
+export interface PreviewEvent {
+  readonly deviceAddr: string;
+  readonly seq: bigint;
+  readonly headerDigest: string;
+  /** Blocks of the capture (all of them were checked when verified). */
+  readonly c: number;
+  readonly captureLen: bigint;
+  /** 'verified': header signature, layout, every block's Merkle proof and FsSignature against the PREVIEW block hashes. */
+  readonly verdict: 'verified' | 'rejected';
+  /** Why, when rejected (a §6 reason code, or PREVIEW_BLOCK_COUNT / PREVIEW_INCOMPLETE / DEVICE_UNREGISTERED / KEYID_UNREGISTERED / DEVICE_PIN_MISMATCH). */
+  readonly reason?: string;
+  /** The block hashes (hex): each block's data must hash to its entry when it arrives. */
+  readonly blockHashes: readonly string[];
+  /** The thumbnail; `signed` only when the device key signed it (otherwise an unverified preview). */
+  readonly thumbnail?: { readonly width: number; readonly height: number; readonly jpeg: Uint8Array; readonly signed: boolean };
+  /** Set when the PREVIEW carried a thumbnail that was dropped (its device signature did not verify). */
+  readonly thumbnailRejected?: 'THUMBNAIL_SIGNATURE';
 }

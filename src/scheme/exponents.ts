@@ -6,7 +6,7 @@
  * first ctr whose candidate passes isPrime. Results are cached per seed in a
  * bounded LRU (verifiers derive lazily: only the a_i / b_m they meet).
  */
-import { hash } from 'node:crypto';
+import { sha256 } from '../crypto/hash.js';
 import { isPrime } from '../crypto/modmath.js';
 import { abytes, aint, toHex } from '../platform/bytes.js';
 import { schemeError } from './errors.js';
@@ -54,22 +54,24 @@ function isCandidatePrime(c: bigint): boolean {
   return passesSieve(c) && isPrime(c);
 }
 
-function searchBuffer(tag: Uint8Array, seed: Uint8Array, idx: number): Buffer {
-  const buf = Buffer.alloc(tag.length + 32 + 8);
+/** tag || seed || u32(idx) || u32(ctr), with a view to write ctr (at byteLength − 4). */
+function searchBuffer(tag: Uint8Array, seed: Uint8Array, idx: number): { buf: Uint8Array; view: DataView } {
+  const buf = new Uint8Array(tag.length + 32 + 8);
+  const view = new DataView(buf.buffer);
   buf.set(tag, 0);
   buf.set(seed, tag.length);
-  buf.writeUInt32BE(idx, tag.length + 32);
-  return buf;
+  view.setUint32(tag.length + 32, idx);
+  return { buf, view };
 }
 
 /** a_i by the §1 search, uncached. @throws SealcamError 'SEED_EXHAUSTED' */
 export function deriveBlockExponent(seed: Uint8Array, i: number): bigint {
-  const buf = searchBuffer(TAG_A, seed, i);
+  const { buf, view } = searchBuffer(TAG_A, seed, i);
   const off = buf.length - 4;
   for (let ctr = 0; ctr < CTR_LIMIT; ctr++) {
-    buf.writeUInt32BE(ctr, off);
-    const h = hash('sha256', buf, 'buffer');
-    const cand = TWO_128 + BigInt('0x' + h.toString('hex', 0, 16));
+    view.setUint32(off, ctr);
+    const h = sha256(buf);
+    const cand = TWO_128 + BigInt('0x' + toHex(h.subarray(0, 16)));
     if (isCandidatePrime(cand)) return cand;
   }
   throw schemeError('SEED_EXHAUSTED', `no prime a_${i} for this seed`);
@@ -79,12 +81,12 @@ export function deriveBlockExponent(seed: Uint8Array, i: number): bigint {
 export function derivePeriodExponent(seed: Uint8Array, T: number, j: number): bigint {
   const W = TWO_129 / BigInt(T);
   const lo = TWO_129 + BigInt(j - 1) * W;
-  const buf = searchBuffer(TAG_B, seed, j);
+  const { buf, view } = searchBuffer(TAG_B, seed, j);
   const off = buf.length - 4;
   for (let ctr = 0; ctr < CTR_LIMIT; ctr++) {
-    buf.writeUInt32BE(ctr, off);
-    const h = hash('sha256', buf, 'buffer');
-    const cand = lo + (BigInt('0x' + h.toString('hex')) % W);
+    view.setUint32(off, ctr);
+    const h = sha256(buf);
+    const cand = lo + (BigInt('0x' + toHex(h)) % W);
     if (isCandidatePrime(cand)) return cand;
   }
   throw schemeError('SEED_EXHAUSTED', `no prime b_${j} for this seed`);

@@ -3,7 +3,7 @@
  * keyId-dependent hash prefixes of ω and of the nonce info (SCHEME.md §4),
  * and a bounded cache of the exponents e = a_i·b_m.
  */
-import { hash } from 'node:crypto';
+import { sha256 } from '../crypto/hash.js';
 import { concat, u8 } from '../platform/bytes.js';
 import { blockExponent, periodExponent } from './exponents.js';
 import { writeI2osp } from './fast-bytes.js';
@@ -38,30 +38,31 @@ export class KeyContext {
   }
 
   /** u32(i) || u32(m) || u64(ts) || u64(seq) written at `off` of `buf`. */
-  private static writeFields(buf: Buffer, off: number, i: number, m: number, ts: bigint, seq: bigint): number {
-    buf.writeUInt32BE(i, off);
-    buf.writeUInt32BE(m, off + 4);
-    buf.writeBigUInt64BE(ts, off + 8);
-    buf.writeBigUInt64BE(seq, off + 16);
+  private static writeFields(buf: Uint8Array, off: number, i: number, m: number, ts: bigint, seq: bigint): number {
+    const v = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    v.setUint32(off, i);
+    v.setUint32(off + 4, m);
+    v.setBigUint64(off + 8, ts);
+    v.setBigUint64(off + 16, seq);
     return off + 24;
   }
 
   /** ω = H16("sealcam/irn/v1/sig" || u8(0) || keyId || u32(i) || u32(m) || u64(ts) || u64(seq) || d || I2OSP(x, K)), as 16 bytes. */
   omega(i: number, m: number, ts: bigint, seq: bigint, d: Uint8Array, x: bigint): Uint8Array {
     const p = this.sigPrefix;
-    const buf = Buffer.allocUnsafe(p.length + 24 + 32 + this.K);
+    const buf = new Uint8Array(p.length + 24 + 32 + this.K);
     buf.set(p, 0);
     let off = KeyContext.writeFields(buf, p.length, i, m, ts, seq);
     buf.set(d, off);
     off += 32;
     writeI2osp(buf, off, x, this.K);
-    return new Uint8Array(hash('sha256', buf, 'buffer').subarray(0, 16));
+    return sha256(buf).slice(0, 16);
   }
 
   /** HKDF info "sealcam/irn/v1/nonce" || keyId || u32(i) || u32(m) || u64(ts) || u64(seq). */
   nonceInfo(i: number, m: number, ts: bigint, seq: bigint): Uint8Array {
     const p = this.noncePrefix;
-    const buf = Buffer.allocUnsafe(p.length + 24);
+    const buf = new Uint8Array(p.length + 24);
     buf.set(p, 0);
     KeyContext.writeFields(buf, p.length, i, m, ts, seq);
     return buf;

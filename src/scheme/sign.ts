@@ -39,13 +39,14 @@ export function signWithBlockKey(ctx: KeyContext, be: ModExp, S: bigint, Km: Uin
   const x = be.powSecret(r, ctx.exponent(inp.i, inp.m), N);
   const omega = ctx.omega(inp.i, inp.m, inp.ts, inp.seq, inp.d, x);
   const y = (r * be.powSecret(S, os2ip(omega), N)) % N;
-  const out = Buffer.alloc(39 + K);
+  const out = new Uint8Array(39 + K);
+  const v = new DataView(out.buffer);
   out[0] = FS_SIG_VERSION;
-  out.writeUInt16BE(inp.i, 1);
-  out.writeUInt32BE(inp.m, 3);
-  out.writeBigUInt64BE(inp.ts, 7);
-  out.writeBigUInt64BE(inp.seq, 15);
+  v.setUint16(1, inp.i);
+  v.setUint32(3, inp.m);
+  v.setBigUint64(7, inp.ts);
+  v.setBigUint64(15, inp.seq);
   out.set(omega, 23);
   writeI2osp(out, 39, y, K);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  return out;
 }

@@ -7,7 +7,7 @@
  * decimal map keys, no unknown fields; anything else is CASE_FORMAT for the
  * affected case. A case whose key fails §2 validation gets that KEY_* code.
  */
-import { equalBytes } from '../platform/bytes.js';
+import { equalBytes, fromHex } from '../platform/bytes.js';
 import { schemeError, type KeyReason, type VerifyReason } from './errors.js';
 import { blockExponent, periodExponent } from './exponents.js';
 import { decodeFsPublicKey } from './public-key.js';
@@ -36,7 +36,7 @@ function onlyKeys(o: Obj, required: string[], optional: string[] = []): boolean 
 function hexBytes(v: unknown, len?: number): Uint8Array | null {
   if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-f]*$/.test(v)) return null;
   if (len !== undefined && v.length !== 2 * len) return null;
-  return Uint8Array.from(Buffer.from(v, 'hex'));
+  return fromHex(v);
 }
 
 /** Minimal lowercase hex of an integer ≥ 2^53, or null. */

@@ -19,12 +19,12 @@ export function fsVerify(pk: FsPublicKey, d: Uint8Array, signature: Uint8Array):
   const ctx = keyContext(pk);
   const K = ctx.K;
   if (!(signature instanceof Uint8Array) || signature.length !== 39 + K) return 'SIG_LENGTH';
-  const b = Buffer.from(signature.buffer, signature.byteOffset, signature.length);
-  if (b[0] !== FS_SIG_VERSION) return 'SIG_VERSION';
-  const i = b.readUInt16BE(1);
-  const m = b.readUInt32BE(3);
-  const ts = b.readBigUInt64BE(7);
-  const seq = b.readBigUInt64BE(15);
+  if (signature[0] !== FS_SIG_VERSION) return 'SIG_VERSION';
+  const b = new DataView(signature.buffer, signature.byteOffset, signature.length);
+  const i = b.getUint16(1);
+  const m = b.getUint32(3);
+  const ts = b.getBigUint64(7);
+  const seq = b.getBigUint64(15);
   const omega = signature.subarray(23, 39);
   if (i < 1 || i > pk.n) return 'BLOCK_INDEX_RANGE';
   if (m < 1 || m > pk.T) return 'PERIOD_RANGE';

@@ -25,11 +25,11 @@ export const serverConfigSchema = {
   title: 'sealcam storage server configuration',
   type: 'object',
   additionalProperties: false,
-  required: ['version', 'id'],
+  required: ['version', 'id', 'trustedManufacturers'],
   properties: {
     version: { type: 'integer', const: 1, description: 'configuration format version' },
     id: { ...id, description: "this server's destination id (devices' mqtt.servers[].id, MQTT topics, ACK dest)" },
-    dataDir: { type: 'string', minLength: 1, default: '/var/lib/sealcam-server', description: 'server key, registrations, block store' },
+    dataDir: { type: 'string', minLength: 1, default: '/var/lib/sealcam-server', description: 'server key, key chains (chains/, fork evidence in chains/forks/), block store' },
     log: {
       type: 'object',
       additionalProperties: false,
@@ -42,9 +42,14 @@ export const serverConfigSchema = {
       default: {},
       properties: {
         suite: { type: 'integer', enum: [1, 2], default: 1, description: 'suite of the server key created on first start (dataDir/server-key.json, 0600)' },
+        credentialName: {
+          type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'sealcam-server.key',
+          description: 'systemd credential holding the server key (64 hex characters); when the service has it, server-key.json is not used',
+        },
       },
     },
-    trustedManufacturers: { type: 'array', items: trustedKey, default: [], maxItems: 256, description: 'registrations are accepted only from devices of these manufacturers' },
+    trustedManufacturers: { type: 'array', items: trustedKey, minItems: 1, maxItems: 256, description: 'registrations are accepted only from devices of these manufacturers (required: a storage server never trusts a maker on first use)' },
+    trustedWitnesses: { type: 'array', items: trustedKey, default: [], maxItems: 256, description: 'other storage servers whose acknowledgements carried in a restarted key chain count (SCHEME.md §7); this server always witnesses what it accepts' },
     verify: {
       type: 'object',
       additionalProperties: false,
@@ -52,7 +57,7 @@ export const serverConfigSchema = {
       properties: {
         freshnessMs: { type: 'integer', minimum: 1000, maximum: 31536000000, default: 86400000, description: 'Δt: blocks with |serverTime − ts| > Δt are rejected (STALE_TIMESTAMP)' },
         headerCache: { type: 'integer', minimum: 16, maximum: 1000000, default: 4096, description: 'verified headers kept (a capture header is checked once)' },
-        keyCache: { type: 'integer', minimum: 16, maximum: 1000000, default: 1024, description: 'decoded device keys kept in memory' },
+        keyCache: { type: 'integer', minimum: 16, maximum: 1000000, default: 1024, description: 'decoded key cycles (FsPublicKeys) kept in memory' },
         maxDevices: { type: 'integer', minimum: 1, maximum: 100000000, default: 1000000 },
       },
     },
@@ -98,12 +103,8 @@ export const serverConfigSchema = {
         protocolVersion: { type: 'integer', enum: [4, 5], default: 4, description: '4 = MQTT 3.1.1, 5 = MQTT 5 (session expiry)' },
         sessionExpirySec: { type: 'integer', minimum: 0, maximum: 4294967295, default: 604800 },
         topicPrefix: { type: 'string', default: 'sealcam/v1' },
-        shareGroup: { ...id, description: 'share the blocks subscription ($share/{group}/…) with other members' },
-        ordered: { type: 'boolean', description: 'strict per-session order (default: true unless shareGroup is set)' },
-        chunkBytes: { type: 'integer', minimum: 1024, maximum: 268435456, default: 262144 },
-        maxConnections: { type: 'integer', minimum: 1, maximum: 1048576, default: 4096 },
-        idleTimeoutMs: { type: 'integer', minimum: 1000, default: 900000 },
-        gapTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000, description: 'a lost frame (sequence gap) closes the session after this long; the device re-sends' },
+        shareGroup: { ...id, description: 'share the ctl and blocks subscriptions ($share/{group}/…) with the other members' },
+        maxHeldBytes: { type: 'integer', minimum: 4096, maximum: 68719476736, default: 67108864, description: 'bytes of received messages held at once, all devices together (awaiting verification or commit); more is refused (SERVER_BUSY) and counted' },
         caFile: { type: 'string', description: 'PEM CA bundle for mqtts://' },
       },
     },

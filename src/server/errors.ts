@@ -18,7 +18,9 @@ export type ServerOwnReason =
   | 'DEVICE_NOT_REGISTERED'
   /** The device is known but not this keyId (status NOT_REGISTERED). */
   | 'KEY_NOT_REGISTERED'
-  /** The header's or registration's device is not the session's (HELLO) device. */
+  /** A registration from a device other than the pinned one (receivers). */
+  | 'DEVICE_PIN_MISMATCH'
+  /** The header's, registration's or HELLO's device is not the session's (HELLO, or MQTT topic) device. */
   | 'DEVICE_MISMATCH'
   /** A BLOCK without its data (signature-only blocks are for receivers). */
   | 'BLOCK_DATA_MISSING'
@@ -26,8 +28,14 @@ export type ServerOwnReason =
   | 'STORE_FULL'
   /** The store could not write durably (status RETRY_LATER). */
   | 'STORE_IO'
+  /** No room in the held-bytes budget for the message now (MQTT; status RETRY_LATER). */
+  | 'SERVER_BUSY'
   /** Too many registered devices. */
-  | 'TOO_MANY_DEVICES'
+  | 'DEVICE_LIMIT'
+  /** The capture's ts is before validFrom of its key cycle (SCHEME.md §7): back-dated. */
+  | 'BLOCK_BACKDATED'
+  /** No HELLO within the session's deadline. */
+  | 'HELLO_TIMEOUT'
   /** A message before HELLO, or a second HELLO, or a kind the server does not take. */
   | 'HELLO_REQUIRED'
   | 'UNEXPECTED_MESSAGE'
@@ -43,6 +51,8 @@ export type ServerReason = DstpReason | RegReason | TransportErrorCode | ServerO
 export type ServerErrorCode =
   | 'SERVER_KEY_FORMAT'
   | 'SERVER_KEY_PERMISSIONS'
+  /** server-key.json holds another key than the systemd credential. */
+  | 'SERVER_KEY_CONFLICT'
   | 'STORE_LOCKED'
   | 'STORE_IO'
   | 'STORE_CORRUPT'

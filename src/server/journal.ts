@@ -4,16 +4,17 @@
  *
  *   u32 bodyLen (1..65536) | body | first 8 bytes of SHA-256(u32 bodyLen || body)
  *
- * Appends are written in one `write` per group commit and made durable with
- * fdatasync before `append` resolves. On open, a torn or corrupt tail of the
- * last segment (SIGKILL or power cut mid-append) is cut off; a bad record in
- * an older segment ends that segment's replay and is reported as a problem.
+ * The segments are a SegmentLog (platform/segment-log.ts): a group commit's
+ * records are written with one writev and made durable with fdatasync before
+ * `append` resolves. On open, a torn or corrupt tail of the last segment (SIGKILL or
+ * power cut mid-append) is cut off; a bad record in an older segment ends that
+ * segment's replay and is reported as a problem.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir } from '../platform/atomic-file.js';
 import { equalBytes } from '../platform/bytes.js';
+import { listSegments, SegmentLog, type SegmentLogOptions } from '../platform/segment-log.js';
 
 const MAX_BODY = 65536;
 const SEG_RE = /^(\d{8})\.log$/;
@@ -49,13 +50,14 @@ export function parseSegment(buf: Uint8Array, onRecord: (body: Uint8Array) => vo
   return { good: o, bad: null };
 }
 
-/** Segment numbers present in `dir`, ascending. */
-async function segments(dir: string): Promise<number[]> {
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  return names.map((n) => SEG_RE.exec(n)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
-}
-
 const segName = (n: number): string => `${String(n).padStart(8, '0')}.log`;
+const segParse = (f: string): number | undefined => {
+  const m = SEG_RE.exec(f);
+  return m === null ? undefined : Number(m[1]);
+};
+/** Segment numbers in `dir` (none when it does not exist yet). */
+const segments = (dir: string): Promise<number[]> =>
+  listSegments(dir, segParse).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e)));
 
 /**
  * Reads every record of the journal in `dir` without modifying it (verify-store).
@@ -73,13 +75,7 @@ export async function scanJournal(dir: string, onRecord: (body: Uint8Array) => v
 
 /** The writable journal of a store. */
 export class Journal {
-  private constructor(
-    private readonly dir: string,
-    private readonly segmentBytes: number,
-    private seg: number,
-    private fh: fs.FileHandle,
-    private size: number,
-  ) {}
+  private constructor(private readonly log: SegmentLog) {}
 
   /**
    * Replays the journal in `dir` (created if needed), repairs a torn tail and opens it for appending.
@@ -87,30 +83,19 @@ export class Journal {
    * @throws fs errors.
    */
   static async open(dir: string, segmentBytes: number, onRecord: (body: Uint8Array) => void): Promise<{ journal: Journal; problems: string[] }> {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const problems: string[] = [];
     const segs = await segments(dir);
-    let size = 0;
+    let validEnd = 0;
     for (const [k, n] of segs.entries()) {
-      const path = join(dir, segName(n));
-      const buf = new Uint8Array(await fs.readFile(path));
-      const r = parseSegment(buf, onRecord);
+      const r = parseSegment(new Uint8Array(await fs.readFile(join(dir, segName(n)))), onRecord);
       if (k < segs.length - 1) {
         if (r.bad !== null) problems.push(`index ${segName(n)} at byte ${r.good}: ${r.bad}; rest of the segment ignored`);
         continue;
       }
-      size = r.good;
-      if (r.good < buf.length) {
-        await fs.truncate(path, r.good);
-        const h = await fs.open(path, 'r+');
-        await h.sync();
-        await h.close();
-      }
+      validEnd = r.good;
     }
-    const seg = segs.length > 0 ? segs[segs.length - 1]! : 1;
-    const fh = await fs.open(join(dir, segName(seg)), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND, 0o600);
-    if (segs.length === 0) await fsyncDir(dir);
-    return { journal: new Journal(dir, segmentBytes, seg, fh, size), problems };
+    const o: SegmentLogOptions = { name: segName, parse: segParse, segmentBytes };
+    return { journal: new Journal(await SegmentLog.open(dir, o, { validEnd })), problems };
   }
 
   /**
@@ -118,29 +103,11 @@ export class Journal {
    * @throws fs errors; RangeError for an invalid body.
    */
   async append(bodies: readonly Uint8Array[]): Promise<void> {
-    const buf = Buffer.concat(bodies.map(frameRecord));
-    if (this.size > 0 && this.size + buf.length > this.segmentBytes) await this.rotate();
-    try {
-      let off = 0;
-      while (off < buf.length) off += (await this.fh.write(buf, off, buf.length - off)).bytesWritten;
-      await this.fh.datasync();
-    } catch (e) {
-      await this.fh.truncate(this.size).catch(() => undefined); // never leave a torn record before later appends
-      throw e;
-    }
-    this.size += buf.length;
+    await this.log.append(bodies.map((b) => [frameRecord(b)])); // cut back on failure: never a torn record before later appends
   }
 
   /** Closes the current segment. */
   async close(): Promise<void> {
-    await this.fh.close().catch(() => undefined);
-  }
-
-  private async rotate(): Promise<void> {
-    await this.fh.close();
-    this.seg += 1;
-    this.fh = await fs.open(join(this.dir, segName(this.seg)), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND, 0o600);
-    this.size = 0;
-    await fsyncDir(this.dir);
+    await this.log.close();
   }
 }

@@ -1,12 +1,14 @@
 /**
  * Composition root of a storage server (ARCHITECTURE.md "server/",
  * docs/SERVER.md): data directory (lock, server key, registry, block store),
- * verifier, one session per device connection on the MQTT transport from the
- * configuration (or an injected transport, e.g. loopback for the demo), and the
- * periodic signed STATUS (retained on MQTT). `stop()` reverses the start,
+ * verifier, the devices' messages over the MQTT transport from the
+ * configuration, each answered on its own (mqtt-service.ts) — or one session
+ * per connection of an injected transport (loopback for the demo, TCP) — and
+ * the periodic signed STATUS (retained on MQTT). `stop()` reverses the start,
  * and one failing step does not block the others.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Suite } from '../crypto/ecdsa.js';
 import { fromHex } from '../platform/bytes.js';
@@ -15,11 +17,13 @@ import { silentLogger, type Logger } from '../platform/logger.js';
 import { systemRng, type Rng } from '../platform/rng.js';
 import type { MqttTransport } from '../transport/mqtt/mqtt-transport.js';
 import { serverClientId } from '../transport/mqtt/options.js';
-import type { Listener, Transport } from '../transport/transport.js';
+import type { Transport } from '../transport/transport.js';
 import type { ServerConfig } from './config-schema.js';
-import { DeviceRegistry } from './registry.js';
-import { loadOrCreateServerKey } from './server-key.js';
-import { runSession, type SessionContext } from './session.js';
+import { KeyRegistry } from '../peer/key-registry.js';
+import { serveMqtt } from './mqtt-service.js';
+import { loadServerKey } from './server-key.js';
+import { runPeerSession } from '../peer/session.js';
+import { serverPeer, type ServerPeerDeps } from './peer.js';
 import { ServerStats, type ServerStatsSnapshot } from './stats.js';
 import { buildStatus } from './status.js';
 import { BlockStore } from './store.js';
@@ -30,10 +34,12 @@ export interface StorageServerDeps {
   clock?: Clock;
   rng?: Rng;
   logger?: Logger;
-  /** Listen here instead of on MQTT from the configuration (loopback/TCP in tests and the demo). */
+  /** Listen here (one session per connection) instead of on MQTT from the configuration (loopback/TCP in tests and the demo). */
   transport?: Transport<unknown>;
   /** HELLO deadline of a new session (default 10 000 ms). */
   helloTimeoutMs?: number;
+  /** Where systemd put the service's credentials (default $CREDENTIALS_DIRECTORY; null: none). */
+  credentialsDirectory?: string | null;
 }
 
 /** A running storage server. */
@@ -48,6 +54,8 @@ export interface StorageServer {
   readonly url: string;
   readonly dataDir: string;
   stats(): ServerStatsSnapshot;
+  /** False while the MQTT broker is not connected (always true for an injected transport). */
+  connected(): boolean;
   /** Signs and publishes a fresh STATUS now. */
   refreshStatus(): Promise<void>;
   /** Stops accepting, finishes sessions and commits, releases the store. Idempotent. */
@@ -70,9 +78,9 @@ async function mqttFromConfig(cfg: ServerConfig, clock: Clock, rng: Rng, logger:
   const { MqttTransport } = await import('../transport/mqtt/mqtt-transport.js');
   return new MqttTransport({
     url: m.url, clientId: m.clientId ?? serverClientId(cfg.id, m.member), protocolVersion: m.protocolVersion as 4 | 5,
-    sessionExpirySec: m.sessionExpirySec, topicPrefix: m.topicPrefix, serverId: cfg.id, chunkBytes: m.chunkBytes,
-    maxFrameBytes: cfg.limits.maxFrameBytes, maxConnections: m.maxConnections, idleTimeoutMs: m.idleTimeoutMs, gapTimeoutMs: m.gapTimeoutMs,
-    ...(m.shareGroup !== undefined ? { shareGroup: m.shareGroup } : {}), ...(m.ordered !== undefined ? { ordered: m.ordered } : {}),
+    sessionExpirySec: m.sessionExpirySec, topicPrefix: m.topicPrefix, serverId: cfg.id,
+    maxFrameBytes: cfg.limits.maxFrameBytes, maxHeldBytes: m.maxHeldBytes,
+    ...(m.shareGroup !== undefined ? { shareGroup: m.shareGroup } : {}),
     ...(m.username !== undefined ? { username: m.username } : {}), ...(m.password !== undefined ? { password: m.password } : {}),
     ...(m.caFile !== undefined ? { mqttOptions: { ca: readFileSync(m.caFile) } } : {}),
     clock, rng, logger,
@@ -81,7 +89,7 @@ async function mqttFromConfig(cfg: ServerConfig, clock: Clock, rng: Rng, logger:
 
 /**
  * Starts a storage server from a validated configuration.
- * @throws SealcamError STORE_LOCKED, STORE_CORRUPT, SERVER_KEY_PERMISSIONS, SERVER_KEY_FORMAT;
+ * @throws SealcamError STORE_LOCKED, STORE_CORRUPT, SERVER_KEY_PERMISSIONS, SERVER_KEY_FORMAT, SERVER_KEY_CONFLICT;
  *   TransportError LISTEN_FAILED; RangeError when MQTT is disabled and no transport is injected.
  */
 export async function startStorageServer(cfg: ServerConfig, deps: StorageServerDeps = {}): Promise<StorageServer> {
@@ -97,9 +105,16 @@ export async function startStorageServer(cfg: ServerConfig, deps: StorageServerD
   };
   try {
     for (const p of store.problems) logger.error({ problem: p }, 'server: index problem');
-    const { identity, created } = await loadOrCreateServerKey(cfg.dataDir, cfg.key.suite as Suite);
-    if (created) logger.info({ address: Buffer.from(identity.address).toString('hex') }, 'server: created a new server key');
-    const registry = await DeviceRegistry.open(cfg.dataDir, cfg.verify.keyCache);
+    const credentialsDirectory = deps.credentialsDirectory === undefined ? process.env['CREDENTIALS_DIRECTORY'] : deps.credentialsDirectory;
+    const { identity, source } = await loadServerKey(cfg.dataDir, cfg.key.suite as Suite, { credentialsDirectory, name: cfg.key.credentialName });
+    if (source === 'created') logger.info({ address: Buffer.from(identity.address).toString('hex') }, 'server: created a new server key');
+    if (source === 'credential') logger.info({ credential: cfg.key.credentialName }, 'server: key from the systemd credential');
+    const trusted = (l: readonly { suite: number; publicKey: string }[]): { suite: Suite; publicKey: Uint8Array }[] =>
+      l.map((t) => ({ suite: t.suite as Suite, publicKey: fromHex(t.publicKey) }));
+    const registry = await KeyRegistry.open(join(cfg.dataDir, 'chains'), {
+      identity, trustedManufacturers: trusted(cfg.trustedManufacturers), trustedWitnesses: trusted(cfg.trustedWitnesses),
+      maxDevices: cfg.verify.maxDevices, keyCache: cfg.verify.keyCache, logger,
+    });
     const stats = new ServerStats();
     const minFree = BigInt(cfg.store.minFreeBytes);
     let space = await store.space();
@@ -108,34 +123,46 @@ export async function startStorageServer(cfg: ServerConfig, deps: StorageServerD
       registry, store, clock, logger, freshnessMs: cfg.verify.freshnessMs, headerCache: cfg.verify.headerCache,
       freeBytes: () => space.free, minFreeBytes: minFree,
     });
-    const ctx: SessionContext = {
+    const ctx: ServerPeerDeps = {
       serverId: cfg.id, identity, verifier, stats, clock, logger, helloTimeoutMs: deps.helloTimeoutMs ?? 10_000,
       maxInflight: cfg.limits.maxInflightPerSession, maxViolations: cfg.limits.maxViolationsPerSession,
-      status: () => status, serialize: serializer(),
-      registration: {
-        registry, identity, maxDevices: cfg.verify.maxDevices,
-        trustedManufacturers: cfg.trustedManufacturers.map((t) => ({ suite: t.suite as Suite, publicKey: fromHex(t.publicKey) })),
-      },
+      status: () => status, serialize: serializer(), registry,
     };
-    const sessions = new Set<Promise<void>>();
-    const transport = deps.transport ?? (await mqttFromConfig(cfg, clock, rng, logger));
-    if (deps.transport === undefined) cleanup.push(() => (transport as MqttTransport).close());
-    const listener: Listener = await transport.listen((conn) => {
-      const s = runSession(conn, ctx);
-      sessions.add(s);
-      void s.finally(() => sessions.delete(s));
-    });
-    cleanup.push(async () => {
-      await listener.close();
-      await Promise.allSettled([...sessions]);
-    });
-    const refreshStatus = async (): Promise<void> => {
+    let publishStatus: ((status: Uint8Array) => Promise<void>) | undefined;
+    let url: string;
+    let mqtt: MqttTransport | undefined;
+    if (deps.transport === undefined) {
+      const transport = await mqttFromConfig(cfg, clock, rng, logger);
+      mqtt = transport;
+      cleanup.push(() => transport.close());
+      const intake = await serveMqtt(transport, ctx);
+      cleanup.push(() => intake.close());
+      publishStatus = (st) => intake.publishStatus(st);
+      url = intake.url;
+    } else {
+      const sessions = new Set<Promise<void>>();
+      const peer = serverPeer(ctx);
+      const listener = await deps.transport.listen((conn) => {
+        const s = runPeerSession(conn, peer).then(() => undefined);
+        sessions.add(s);
+        void s.finally(() => sessions.delete(s));
+      });
+      cleanup.push(async () => {
+        await listener.close();
+        await Promise.allSettled([...sessions]);
+      });
+      url = listener.url;
+    }
+    const signStatus = async (): Promise<Uint8Array> => {
       space = await store.space();
       status = buildStatus(identity, { now: clock.now(), free: space.free, total: space.total, minFreeBytes: minFree, accepted: store.blockCount, rejected: stats.rejected });
-      const publish = (listener as Partial<{ publishStatus(b: Uint8Array): Promise<void> }>).publishStatus;
-      if (typeof publish === 'function') await publish.call(listener, status);
+      return status;
     };
-    await refreshStatus().catch((e: Error) => logger.warn({ err: e.message }, 'server: first STATUS not published'));
+    const refreshStatus = async (): Promise<void> => {
+      await publishStatus?.(await signStatus());
+    };
+    // The first STATUS is published when the broker takes it: a server starts without its broker.
+    void publishStatus?.(await signStatus()).catch((e: Error) => logger.warn({ err: e.message }, 'server: first STATUS not published'));
     let timer: TimerHandle | undefined;
     let stopped = false;
     const tick = (): void => {
@@ -150,11 +177,12 @@ export async function startStorageServer(cfg: ServerConfig, deps: StorageServerD
       stopped = true;
       timer?.cancel();
     });
-    logger.info({ url: listener.url, devices: registry.deviceCount, blocks: store.blockCount }, 'server: started');
+    logger.info({ url, devices: registry.deviceCount, blocks: store.blockCount }, 'server: started');
     let stopping: Promise<void> | undefined;
     return {
-      serverId: cfg.id, suite: identity.suite, publicKey: identity.publicKey, address: identity.address, url: listener.url, dataDir: cfg.dataDir,
-      stats: () => stats.snapshot(store),
+      serverId: cfg.id, suite: identity.suite, publicKey: identity.publicKey, address: identity.address, url, dataDir: cfg.dataDir,
+      stats: () => ({ ...stats.snapshot(store), ...(mqtt !== undefined ? { mqtt: mqtt.stats() } : {}) }),
+      connected: () => mqtt?.link.connected ?? true,
       refreshStatus,
       stop: () => (stopping ??= undo().then(() => logger.info(stats.snapshot(store), 'server: stopped'))),
     };

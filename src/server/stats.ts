@@ -4,6 +4,7 @@
  * `snapshot()` copies them for `stats()` and the logs.
  */
 import { AckStatus } from '../transport/messages.js';
+import type { MqttTransportStats } from '../transport/mqtt/mqtt-transport.js';
 import type { ServerReason } from './errors.js';
 
 /** A copy of the counters. */
@@ -25,6 +26,8 @@ export interface ServerStatsSnapshot {
   /** Blocks and bytes in the store (persisted). */
   storeBlocks: number;
   storeBytes: number;
+  /** Over MQTT: the held-bytes budget and the publishes the transport refused, per code. */
+  mqtt?: MqttTransportStats;
 }
 
 /** Mutable counters. */

@@ -1,21 +1,23 @@
 /**
  * Codec of one block-store index record (the journal body, docs/SERVER.md
- * "Store layout"): everything needed to re-verify a stored block except its
- * data, which lives in the content-addressed file named by blockHash.
+ * "Store layout"): everything needed to re-verify a stored block, and where
+ * its data is (data segment, position; the length is the block's len).
  *
  * ```
- * u8 version (1) | u64 storedAt | header (226) | headerSignature (64) | u16 i | u64 off
- *   | u32 len | blockHash (32) | u8 nProof ≤ 8 | nProof × (u8 side 0=left 1=right | hash (32))
- *   | u16 fsSigLen | fsSignature
+ * u8 version (2) | u64 storedAt | header (226) | headerSignature (64) | u16 i | u64 off
+ *   | u32 len | u32 segment | u64 position | blockHash (32)
+ *   | u8 nProof ≤ 8 | nProof × (u8 side 0=left 1=right | hash (32)) | u16 fsSigLen | fsSignature
  * ```
  * Device address, keyId and seq are read from the header. Strict decoding. Pure.
+ * Version 1 (data in per-block files, before segments) is not read.
  */
 import { sha256 } from '../crypto/hash.js';
 import { ByteReader } from '../platform/bytes.js';
 import type { ProofStep } from '../dstp/merkle.js';
+import type { BlockLocation } from './block-segments.js';
 import { serverError } from './errors.js';
 
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
 
 /** One stored block's metadata. */
 export interface StoredBlock {
@@ -28,6 +30,11 @@ export interface StoredBlock {
   readonly blockHash: Uint8Array;
   readonly proof: readonly ProofStep[];
   readonly fsSignature: Uint8Array;
+}
+
+/** One index record: a stored block's metadata and where its data is. */
+export interface StoredRecord extends StoredBlock {
+  readonly at: BlockLocation;
 }
 
 /** Index key of a block: device address hex, seq and index. */
@@ -45,10 +52,11 @@ export function recordIds(b: StoredBlock): { deviceHex: string; keyIdHex: string
 }
 
 /** Encodes a record body. @throws RangeError on field sizes outside the format. */
-export function encodeStoredBlock(b: StoredBlock): Uint8Array {
+export function encodeStoredBlock(b: StoredRecord): Uint8Array {
   if (b.header.length !== 226 || b.headerSignature.length !== 64 || b.blockHash.length !== 32) throw new RangeError('header/signature/blockHash sizes');
   if (b.proof.length > 8 || b.fsSignature.length > 0xffff) throw new RangeError('proof or fsSignature too long');
-  const buf = Buffer.allocUnsafe(1 + 8 + 226 + 64 + 2 + 8 + 4 + 32 + 1 + 33 * b.proof.length + 2 + b.fsSignature.length);
+  if (!Number.isSafeInteger(b.at.segment) || b.at.segment < 0 || b.at.segment > 0xffffffff || !Number.isSafeInteger(b.at.position) || b.at.position < 0) throw new RangeError('block location');
+  const buf = Buffer.allocUnsafe(1 + 8 + 226 + 64 + 2 + 8 + 4 + 4 + 8 + 32 + 1 + 33 * b.proof.length + 2 + b.fsSignature.length);
   let o = 0;
   o = buf.writeUInt8(RECORD_VERSION, o);
   o = buf.writeBigUInt64BE(b.storedAt, o);
@@ -59,6 +67,8 @@ export function encodeStoredBlock(b: StoredBlock): Uint8Array {
   o = buf.writeUInt16BE(b.i, o);
   o = buf.writeBigUInt64BE(b.off, o);
   o = buf.writeUInt32BE(b.len, o);
+  o = buf.writeUInt32BE(b.at.segment, o);
+  o = buf.writeBigUInt64BE(BigInt(b.at.position), o);
   buf.set(b.blockHash, o);
   o += 32;
   o = buf.writeUInt8(b.proof.length, o);
@@ -73,10 +83,11 @@ export function encodeStoredBlock(b: StoredBlock): Uint8Array {
 }
 
 /** Decodes a record body (copies). @throws SealcamError STORE_CORRUPT. */
-export function decodeStoredBlock(body: Uint8Array): StoredBlock {
+export function decodeStoredBlock(body: Uint8Array): StoredRecord {
   try {
     const r = new ByteReader(body);
-    if (r.u8() !== RECORD_VERSION) throw new RangeError('record version');
+    const version = r.u8();
+    if (version !== RECORD_VERSION) throw new RangeError(`record version ${version}${version === 1 ? ' (a store from before data segments)' : ''}`);
     const take = (n: number): Uint8Array => Uint8Array.from(r.bytes(n));
     const storedAt = r.u64();
     const header = take(226);
@@ -84,6 +95,9 @@ export function decodeStoredBlock(body: Uint8Array): StoredBlock {
     const i = r.u16();
     const off = r.u64();
     const len = r.u32();
+    const segment = r.u32();
+    const position = r.u64();
+    if (position > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('block position');
     const blockHash = take(32);
     const n = r.u8();
     if (n > 8) throw new RangeError('proof length');
@@ -95,7 +109,7 @@ export function decodeStoredBlock(body: Uint8Array): StoredBlock {
     }
     const fsSignature = take(r.u16());
     if (r.remaining !== 0) throw new RangeError('trailing bytes');
-    return { storedAt, header, headerSignature, i, off, len, blockHash, proof, fsSignature };
+    return { storedAt, header, headerSignature, i, off, len, blockHash, proof, fsSignature, at: { segment, position: Number(position) } };
   } catch (e) {
     throw serverError('STORE_CORRUPT', `index record does not decode: ${(e as Error).message}`, e);
   }

@@ -1,7 +1,9 @@
 /**
  * The storage server's block pipeline (SCHEME.md §4 Algorithm 5 corrected, §6,
- * docs/SERVER.md "Verification order"): session device → registration →
- * header stage (cached per header) → freshness |now − ts| ≤ Δt → replay cache
+ * §7, docs/SERVER.md "Verification order"): (the header's device is the
+ * session's: checked by src/peer/answers.ts) registration →
+ * header stage (cached per header) → ts ≥ validFrom of the key cycle
+ * (BLOCK_BACKDATED) → freshness |now − ts| ≤ Δt → replay cache
  * (an identical stored block is a DUPLICATE without re-verification) → block
  * stage (range, Merkle proof, FsSignature over d_i) → replay conflict → free
  * space → durable store. Every outcome carries a reason; nothing here throws.
@@ -15,7 +17,7 @@ import type { Logger } from '../platform/logger.js';
 import { LruMap } from '../scheme/lru.js';
 import { AckStatus, type BlockMessage } from '../transport/messages.js';
 import type { ServerReason } from './errors.js';
-import type { DeviceRegistry } from './registry.js';
+import type { KeyRegistry } from '../peer/key-registry.js';
 import type { BlockStore } from './store.js';
 
 /** The answer to one BLOCK. */
@@ -29,7 +31,7 @@ export interface BlockVerdict {
 
 /** What the verifier needs. */
 export interface VerifierDeps {
-  readonly registry: DeviceRegistry;
+  readonly registry: KeyRegistry;
   readonly store: BlockStore;
   readonly clock: Clock;
   /** Δt in ms. */
@@ -52,7 +54,7 @@ export class BlockVerifier {
   }
 
   /**
-   * Judges one BLOCK received in a session with device `sessionDeviceHex`; stores it when valid.
+   * Judges one BLOCK of device `sessionDeviceHex` (its header's device); stores it when valid.
    * The synchronous part (all verification) runs before the first await, so callers may
    * pipeline blocks: their commits are grouped. Never rejects.
    */
@@ -80,12 +82,11 @@ export class BlockVerifier {
     | { record: Parameters<BlockStore['put']>[0] } {
     const rej = (reason: ServerReason): { status: AckStatus; reason: ServerReason } => ({ status: AckStatus.REJECTED, reason });
     if (msg.data.length === 0) return rej('BLOCK_DATA_MISSING');
-    if (hexOf(msg.header, 44, 64) !== dev) return rej('DEVICE_MISMATCH');
-    const reg = this.d.registry.get(dev, hexOf(msg.header, 84, 116));
+    const reg = this.d.registry.cycle(dev, hexOf(msg.header, 84, 116));
     if (reg === undefined) {
-      return { status: AckStatus.NOT_REGISTERED, reason: this.d.registry.hasDevice(dev) ? 'KEY_NOT_REGISTERED' : 'DEVICE_NOT_REGISTERED' };
+      return { status: AckStatus.NOT_REGISTERED, reason: this.d.registry.device(dev) !== undefined ? 'KEY_NOT_REGISTERED' : 'DEVICE_NOT_REGISTERED' };
     }
-    const ctx: DstpVerifyContext = { devicePublicKey: reg.devicePublicKey, suite: reg.suite, fsPublicKey: this.d.registry.fsKey(reg) };
+    const ctx: DstpVerifyContext = { devicePublicKey: reg.devicePublicKey, suite: reg.suite, fsPublicKey: reg.fsKey };
     const hkey = toHex(headerDigest) + toHex(msg.headerSignature);
     let vh = this.headers.get(hkey);
     if (vh === undefined) {
@@ -94,6 +95,7 @@ export class BlockVerifier {
       vh = v.header;
       this.headers.set(hkey, vh);
     }
+    if (vh.header.ts < reg.validFrom) return rej('BLOCK_BACKDATED');
     const now = this.d.clock.now();
     const skew = now > vh.header.ts ? now - vh.header.ts : vh.header.ts - now;
     if (skew > BigInt(this.d.freshnessMs)) return rej('STALE_TIMESTAMP');

@@ -16,6 +16,10 @@
  *            | reason (u8 len 0..64) | u8 sigLen ∈ {0, 64} | signature
  * - REG, REG_ACK, STATUS: opaque bytes (the rest of the payload)
  * - ERROR:   code (u8 len 1..64) | u16 msgLen ≤ 1024 | UTF-8 message
+ * - AUTH_CHALLENGE: challenge(32) | sessionId(16)          (device → receiver, src/protocol/peer-auth.ts)
+ * - AUTH:    u8 suite 1..2 | publicKey(65) | signature(64)  (receiver → device)
+ * - C2PA:    u64 seq | u32 storeLen 1..MAX_C2PA_STORE_BYTES | store   (device → receiver: the capture's
+ *            signed C2PA manifest store, JUMBF, built at capture time; docs/C2PA.md, docs/PROTOCOL.md)
  * Ids/codes/reasons use the alphabet `[A-Za-z0-9._:@-]`.
  * Pure: no I/O.
  */
@@ -35,7 +39,7 @@ export const PROTOCOL_VERSION = 1;
  * (src/transport/ble/preview.ts); decodeMessage refuses them with
  * MSG_BLE_LAYER so receivers can route them to the BLE layer.
  */
-export const MessageKind = { HELLO: 1, BLOCK: 2, ACK: 3, REG: 4, REG_ACK: 5, STATUS: 6, ERROR: 7 } as const;
+export const MessageKind = { HELLO: 1, BLOCK: 2, ACK: 3, REG: 4, REG_ACK: 5, STATUS: 6, ERROR: 7, AUTH_CHALLENGE: 8, AUTH: 9, C2PA: 10 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 /** The frame kinds reserved for BLE-layer messages (docs/BLE.md §9): 0xB0..0xBF inclusive. */
@@ -63,6 +67,18 @@ export const HEADER_BYTES = 226;
 export const SIGNATURE_BYTES = 64;
 export const MAX_PROOF_STEPS = 8;
 export const MAX_ERROR_MESSAGE_BYTES = 1024;
+/** Largest C2PA manifest store a C2PA message may carry (a capture's store is ≈ 7 KiB plus ≈ 1 KiB per block). */
+export const MAX_C2PA_STORE_BYTES = 256 * 1024;
+
+/**
+ * The DSTP header inside an encoded BLOCK message's payload (a view, no copy):
+ * the sender reads it from the bytes it is about to send instead of decoding them.
+ * @throws SealcamError MSG_TRUNCATED when the payload is shorter than version + header.
+ */
+export function blockPayloadHeader(payload: Uint8Array): Uint8Array {
+  if (payload.length < 1 + HEADER_BYTES) fail('MSG_TRUNCATED', 'BLOCK payload shorter than its header');
+  return payload.subarray(1, 1 + HEADER_BYTES);
+}
 
 export interface HelloMessage {
   type: 'hello';
@@ -117,7 +133,30 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type Message = HelloMessage | BlockMessage | AckMessage | OpaqueMessage | ErrorMessage;
+/** The device's challenge to a receiver before anything is streamed (src/protocol/peer-auth.ts). */
+export interface AuthChallengeMessage {
+  type: 'auth-challenge';
+  challenge: Uint8Array;
+  sessionId: Uint8Array;
+}
+
+/** The receiver's proof: its key and its signature over the challenge. */
+export interface AuthMessage {
+  type: 'auth';
+  suite: 1 | 2;
+  publicKey: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** A capture's signed C2PA manifest store (device → receiver), to be embedded into the reassembled JPEG. */
+export interface C2paMessage {
+  type: 'c2pa';
+  seq: bigint;
+  /** The JUMBF manifest store (1..MAX_C2PA_STORE_BYTES bytes), unverified as received. */
+  store: Uint8Array;
+}
+
+export type Message = HelloMessage | BlockMessage | AckMessage | OpaqueMessage | ErrorMessage | AuthChallengeMessage | AuthMessage | C2paMessage;
 
 const OPAQUE_KIND = { reg: MessageKind.REG, 'reg-ack': MessageKind.REG_ACK, status: MessageKind.STATUS } as const;
 
@@ -167,6 +206,17 @@ export function encodeMessage(msg: Message): Frame {
     case 'status':
       w.bytes(abytes(msg.payload, 'payload'));
       return { kind: OPAQUE_KIND[msg.type], payload: w.finish() };
+    case 'auth-challenge':
+      w.bytes(abytes(msg.challenge, 'challenge', 32)).bytes(abytes(msg.sessionId, 'sessionId', 16));
+      return { kind: MessageKind.AUTH_CHALLENGE, payload: w.finish() };
+    case 'auth':
+      w.u8(aint(msg.suite, 'suite', 1, 2)).bytes(abytes(msg.publicKey, 'publicKey', 65)).bytes(abytes(msg.signature, 'signature', SIGNATURE_BYTES));
+      return { kind: MessageKind.AUTH, payload: w.finish() };
+    case 'c2pa':
+      abytes(msg.store, 'store');
+      aint(msg.store.length, 'store.length', 1, MAX_C2PA_STORE_BYTES);
+      w.u64(abigint(msg.seq, 'seq', 0n, U64_MAX)).u32(msg.store.length).bytes(msg.store);
+      return { kind: MessageKind.C2PA, payload: w.finish() };
     case 'error': {
       if (typeof msg.message !== 'string') throw new TypeError('message must be a string');
       const text = utf8Bytes(msg.message);
@@ -188,7 +238,7 @@ export function decodeMessage(frame: Frame): Message {
   const r = new WireReader(frame.payload);
   const kind = frame.kind;
   if (isBleLayerKind(kind)) fail('MSG_BLE_LAYER', `message kind 0x${kind.toString(16)} is a BLE-layer message`);
-  if (kind < MessageKind.HELLO || kind > MessageKind.ERROR) fail('MSG_UNKNOWN_TYPE', `unknown message kind ${kind}`);
+  if (kind < MessageKind.HELLO || kind > MessageKind.C2PA) fail('MSG_UNKNOWN_TYPE', `unknown message kind ${kind}`);
   const version = r.u8('version');
   if (version !== MESSAGE_VERSION) fail('MSG_VERSION', `message version ${version}, expected ${MESSAGE_VERSION}`);
   let msg: Message;
@@ -226,6 +276,18 @@ export function decodeMessage(frame: Frame): Message {
     case MessageKind.STATUS:
       msg = { type: 'status', payload: r.rest() };
       break;
+    case MessageKind.AUTH_CHALLENGE:
+      msg = { type: 'auth-challenge', challenge: r.bytes(32, 'challenge'), sessionId: r.bytes(16, 'sessionId') };
+      break;
+    case MessageKind.AUTH:
+      msg = { type: 'auth', suite: r.range(r.u8('suite'), 1, 2, 'suite') as 1 | 2, publicKey: r.bytes(65, 'publicKey'), signature: r.bytes(SIGNATURE_BYTES, 'signature') };
+      break;
+    case MessageKind.C2PA: {
+      const seq = r.u64('seq');
+      const n = r.range(r.u32('store length'), 1, MAX_C2PA_STORE_BYTES, 'store length');
+      msg = { type: 'c2pa', seq, store: r.bytes(n, 'store') };
+      break;
+    }
     default: {
       const code = r.id('code');
       const n = r.range(r.u16('message length'), 0, MAX_ERROR_MESSAGE_BYTES, 'message length');

@@ -7,18 +7,23 @@
  * - LAN TCP (optionally TLS with pinned certificates): one socket = one connection;
  *   frames are length-prefixed on the byte stream (framing.ts).
  * - MQTT: one logical connection per (device, storage server) pair over
- *   per-server topics; a frame maps to one publish (kind in the payload or topic).
+ *   per-server topics; a frame maps to one self-contained publish.
  * - BLE GATT: one connection per central; frames are chunked to the MTU by the
  *   BLE layer and reassembled before they reach this interface.
  *
  * Semantics every implementation must honour (checked by test/transport/contract.ts):
- * - frames arrive complete, unmodified and in send order, or the connection closes;
+ * - frames arrive complete and unmodified, or the connection closes; stream
+ *   links (TCP, loopback, BLE) also deliver them in send order, exactly once,
+ *   end the peer's connection on close and hold a sender back when the peer
+ *   does not read. MQTT does none of these (docs/MQTT.md): frames may come in
+ *   any order or twice, a close stays local, and a receiver refuses (and
+ *   counts) what exceeds its byte budget — the protocol above needs no more;
  * - `send` resolves when the link accepted the frame (written to the socket or
  *   handed to the broker/GATT stack), NOT when the peer processed it: delivery
  *   acknowledgements are application messages (ACK);
  * - every buffer is bounded: `send` rejects with FRAME_TOO_LARGE above
  *   `maxFrameBytes` and SEND_QUEUE_FULL when the per-connection queue is full;
- *   a slow consumer applies backpressure to the sender instead of growing memory;
+ *   a slow consumer never grows memory (backpressure, or refusal on MQTT);
  * - after close, `send` rejects with CONN_CLOSED; frames already received can
  *   still be read, then reading ends (clean close) or throws the close error.
  */
@@ -47,7 +52,7 @@ export interface ConnectionEvents {
   error: [error: TransportError];
 }
 
-/** A bidirectional, ordered, message-oriented link to one peer. */
+/** A bidirectional, message-oriented link to one peer (ordered on stream links). */
 export interface Connection {
   /** Process-unique id, for logs. */
   readonly id: string;
@@ -59,6 +64,12 @@ export interface Connection {
   readonly maxFrameBytes: number;
   /** SHA-256 of the peer's certificate (DER) when the link authenticated one, else undefined. */
   readonly peerCertSha256: Uint8Array | undefined;
+  /**
+   * The destination id the link layer itself already authorised (BLE: 'owner',
+   * after the BLE owner proof), so the session skips its own challenge; absent
+   * on links that authenticate nobody (TCP, loopback, MQTT).
+   */
+  readonly authenticatedAs?: string;
   /** True once closed (locally, by the peer or by an error). */
   readonly closed: boolean;
 

@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { parseCameraConfig } from '../../src/capture/config.js';
 import { parsePolicyConfig, POLICY_DEFAULTS } from '../../src/capture/policy-config.js';
-import { backoffDelay, resolveBackoff, rngFraction } from '../../src/capture/backoff.js';
+import { resolveBackoff } from '../../src/capture/backoff.js';
 import { LineSplitter } from '../../src/capture/line-splitter.js';
 import { rpicamArgs, rpicamCommand } from '../../src/capture/rpicam.js';
 import { v4l2Args, v4l2Command } from '../../src/capture/v4l2.js';
-import { SeededRng } from '../../src/platform/rng.js';
 import { isSealcamError } from '../../src/platform/errors.js';
 
 test('camera config: defaults per backend', () => {
@@ -67,27 +65,11 @@ test('ffmpeg v4l2 command line is exact, shell-free argv', () => {
   assert.equal(v4l2Command(cfg).binary, 'ffmpeg');
 });
 
-test('backoff: exponential, jittered into [base/2, base], bounded by maxMs', () => {
-  const o = resolveBackoff({ initialMs: 100, maxMs: 1000, factor: 2 });
-  assert.equal(backoffDelay(0, o, 0), 50);
-  assert.equal(backoffDelay(0, o, 0.999999), 100);
-  assert.equal(backoffDelay(3, o, 0.5), 600);
-  fc.assert(
-    fc.property(fc.nat(1000), fc.double({ min: 0, max: 0.999999, noNaN: true }), (a, f) => {
-      const d = backoffDelay(a, o, f);
-      const base = Math.min(1000, 100 * 2 ** Math.min(a, 64));
-      return d >= base / 2 - 1 && d <= base && d <= 1000;
-    }),
-  );
-  const rng = new SeededRng('jitter');
-  for (let k = 0; k < 50; k++) {
-    const f = rngFraction(rng);
-    assert.ok(f >= 0 && f < 1);
-  }
+test('camera restart backoff: defaults, bounds and resetAfterMs are validated', () => {
+  assert.deepEqual(resolveBackoff({}), { initialMs: 500, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 });
   assert.throws(() => resolveBackoff({ initialMs: 10, maxMs: 5 }), /maxMs/);
   assert.throws(() => resolveBackoff({ factor: 0.5 }), /factor/);
-  assert.throws(() => backoffDelay(-1, o, 0), /attempt/);
-  assert.throws(() => backoffDelay(0, o, 1), /fraction/);
+  assert.throws(() => resolveBackoff({ resetAfterMs: -1 }), /resetAfterMs/);
 });
 
 test('stderr line splitter: CRLF, UTF-8 across chunks, bounded lines', () => {

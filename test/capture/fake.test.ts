@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { createCamera } from '../../src/capture/factory.js';
@@ -11,6 +10,7 @@ import { isSealcamError } from '../../src/platform/errors.js';
 import { makeJpeg } from '../fixtures/capture-mjpeg.mjs';
 import type { Camera } from '../../src/capture/camera.js';
 import { take, waitFor } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 const T0 = 1_700_000_000_000n;
 const settle = () => new Promise((r) => setImmediate(r));
@@ -21,7 +21,7 @@ async function step(clock: ManualClock, cam: Camera, ms: number, frames: number)
     clock.advance(k === 0 ? ms : 0);
     await settle();
   }
-  await waitFor('fake frames', () => cam.stats().produced >= want);
+  await waitFor(() => cam.stats().produced >= want, 'fake frames');
 }
 
 test('pixel font draws digits; clock text is UTC HH:MM:SS.mmm', () => {
@@ -105,7 +105,7 @@ test('fake camera: a slow consumer loses the oldest frames, counted', async () =
 });
 
 test('fake camera: cycles the .jpg files of a directory in name order, skipping broken ones', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-fakedir-'));
+  const dir = tempDirSync('sealcam-fakedir-');
   try {
     const a = makeJpeg({ width: 16, height: 16, frame: 1 });
     const b = makeJpeg({ width: 16, height: 16, frame: 2 });
@@ -118,17 +118,17 @@ test('fake camera: cycles the .jpg files of a directory in name order, skipping 
     await cam.start();
     for (let n = 0; n < 5; n++) {
       clock.advance(n === 0 ? 0 : 100);
-      await waitFor(`tick ${n}`, () => cam.stats().produced + (cam.stats().errors.CAMERA_FAKE_DIR ?? 0) >= n + 1);
+      await waitFor(() => cam.stats().produced + (cam.stats().errors.CAMERA_FAKE_DIR ?? 0) >= n + 1, `tick ${n}`);
     }
     const caps = await take(cam, 4);
     assert.deepEqual(caps.map((c) => c.bytes), [a, b, a, b]);
     assert.equal(cam.stats().errors.CAMERA_FAKE_DIR, 1);
     await cam.stop();
-    const empty = mkdtempSync(join(tmpdir(), 'sealcam-empty-'));
+    const empty = tempDirSync('sealcam-empty-');
     const none = await createCamera({ backend: 'fake', fakeDir: empty }, { clock });
     await assert.rejects(none.start(), (e) => isSealcamError(e, 'CAMERA_FAKE_DIR'));
-    rmSync(empty, { recursive: true });
+    removeDirSync(empty);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDirSync(dir);
   }
 });

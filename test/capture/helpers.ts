@@ -1,24 +1,14 @@
-// Shared helpers for the capture tests: polling waits (no fixed sleeps with
-// tight windows), chunking, and fast-check arbitraries of valid JPEG streams.
+// Shared helpers for the capture tests: polling waits (test/helpers/wait.ts), chunking, and fast-check arbitraries of valid JPEG streams.
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Camera, Capture } from '../../src/capture/camera.js';
 
+export { waitFor } from '../helpers/wait.js';
+
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const FAKE_RPICAM = join(FIXTURES, 'rpicam-vid');
 export const FAKE_FFMPEG = join(FIXTURES, 'capture-ffmpeg');
-
-/** Polls `pred` every `everyMs` until it is truthy or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, pred: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 20): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** Takes the next capture or fails after `timeoutMs` (keeps the event loop alive meanwhile). */
 export async function nextWithin(cam: Camera, timeoutMs = 20_000): Promise<Capture | null> {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { createCaptureCamera } from '../../src/capture/factory.js';
@@ -11,6 +10,7 @@ import type { PolicyCameraStats } from '../../src/capture/policy-camera.js';
 import { ManualClock, systemClock } from '../../src/platform/clock.js';
 import { makeJpeg, readComment } from '../fixtures/capture-mjpeg.mjs';
 import { FAKE_RPICAM, take, waitFor } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 const T0 = 1_700_000_000_000n;
 const settle = () => new Promise((r) => setImmediate(r));
@@ -20,8 +20,8 @@ async function run(clock: ManualClock, cam: Camera, totalMs: number, stepMs: num
   for (let t = 0; t <= totalMs; t += stepMs) {
     const before = (cam.stats() as PolicyCameraStats).source!.produced;
     clock.advance(t === 0 ? 0 : stepMs);
-    await waitFor('source frame', () => (cam.stats() as PolicyCameraStats).source!.produced > before);
-    await waitFor('policy took the frame', () => (cam.stats() as PolicyCameraStats).source!.queued === 0);
+    await waitFor(() => (cam.stats() as PolicyCameraStats).source!.produced > before, 'source frame');
+    await waitFor(() => (cam.stats() as PolicyCameraStats).source!.queued === 0, 'policy took the frame');
     for (let k = 0; k < 3; k++) await settle();
   }
 }
@@ -74,7 +74,7 @@ test('interval over the fake camera: one still per intervalMs; health follows th
 });
 
 test('motion over a fake image directory: identical frames never capture, alternating frames do', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-motion-'));
+  const dir = tempDirSync('sealcam-motion-');
   try {
     const clock = new ManualClock(T0);
     writeFileSync(join(dir, 'a.jpg'), makeJpeg({ width: 64, height: 48, frame: 0 }));
@@ -97,7 +97,7 @@ test('motion over a fake image directory: identical frames never capture, altern
     assert.deepEqual([first!.contentType, first!.mode], [1, 1]);
     await busy.stop();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDirSync(dir);
   }
 });
 

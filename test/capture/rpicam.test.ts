@@ -2,8 +2,7 @@
 // against the fake rpicam-vid executable in test/fixtures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, delimiter } from 'node:path';
 import sharp from 'sharp';
 import { createCamera } from '../../src/capture/factory.js';
@@ -15,6 +14,7 @@ import { SeededRng } from '../../src/platform/rng.js';
 import { isSealcamError } from '../../src/platform/errors.js';
 import { makeJpeg, readComment } from '../fixtures/capture-mjpeg.mjs';
 import { FAKE_RPICAM, FIXTURES, take, waitFor } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 const W = 32;
 const H = 24;
@@ -28,7 +28,7 @@ interface Rig {
 }
 
 async function rig(env: Record<string, string>, cfg: Partial<CameraConfig> = {}): Promise<Rig> {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-rpicam-'));
+  const dir = tempDirSync('sealcam-rpicam-');
   const log = join(dir, 'runs.jsonl');
   const logger = new MemoryLogger();
   const cam = await createCamera({ ...BASE, ...cfg }, { clock: systemClock, logger, rng: new SeededRng('rpicam'), env: { ...process.env, FAKE_RPICAM_LOG: log, ...env } });
@@ -45,7 +45,7 @@ async function rig(env: Record<string, string>, cfg: Partial<CameraConfig> = {})
     runs,
     done: async () => {
       await cam.stop();
-      rmSync(dir, { recursive: true, force: true });
+      removeDirSync(dir);
     },
   };
 }
@@ -76,7 +76,7 @@ test('spawns rpicam-vid with the exact argv, yields decodable frames in order, l
     assert.deepEqual(caps[0]!.bytes, makeJpeg({ width: W, height: H, frame: 0, comment: `frame=0 run=1 pid=${run!.pid}` }));
     const info = await sharp(caps[3]!.bytes).metadata();
     assert.deepEqual([info.width, info.height, info.format], [W, H, 'jpeg']);
-    await waitFor('stderr in the logger', () => r.logger.entries.some((e) => JSON.stringify(e.obj).includes(`Mode selection for ${W}:${H}`)));
+    await waitFor(() => r.logger.entries.some((e) => JSON.stringify(e.obj).includes(`Mode selection for ${W}:${H}`)), 'stderr in the logger');
     const h = r.cam.health();
     assert.equal(h.state, 'running');
     assert.ok(h.lastFrameAt !== null && h.lastFrameAt >= caps[3]!.captureTime);
@@ -129,7 +129,7 @@ test('restart backoff grows on quick failures and resets after a child ran fine'
   const bad = await rig({}, { extraArgs: ['--bogus-flag'] });
   try {
     await bad.cam.start();
-    await waitFor('three failed restarts', () => bad.cam.stats().restarts >= 3);
+    await waitFor(() => bad.cam.stats().restarts >= 3, 'three failed restarts');
     assert.deepEqual(attempts(bad.logger).slice(0, 3), [1, 2, 3]);
     assert.ok(bad.logger.entries.some((e) => e.level === 'warn' && JSON.stringify(e.obj).includes("unrecognised option '--bogus-flag'")));
     assert.equal(bad.cam.stats().produced, 0);
@@ -140,7 +140,7 @@ test('restart backoff grows on quick failures and resets after a child ran fine'
   const good = await rig({ FAKE_RPICAM_FRAMES: '12' }, { restart: { initialMs: 50, maxMs: 400, resetAfterMs: 200 } });
   try {
     await good.cam.start();
-    await waitFor('two clean restarts', () => good.cam.stats().restarts >= 2);
+    await waitFor(() => good.cam.stats().restarts >= 2, 'two clean restarts');
     assert.deepEqual(attempts(good.logger).slice(0, 2), [1, 1]);
   } finally {
     await good.done();
@@ -152,7 +152,7 @@ test('a stalled child shows in the health signal; with stallTimeoutMs it is kill
   try {
     await watch.cam.start();
     await take(watch.cam, 2);
-    await waitFor('isStalled(300)', () => watch.cam.isStalled(300));
+    await waitFor(() => watch.cam.isStalled(300), 'isStalled(300)');
     assert.ok(watch.cam.health().sinceLastFrameMs! > 300);
     assert.equal(watch.cam.stats().restarts, 0);
   } finally {

@@ -1,8 +1,7 @@
 // Runs the REAL v4l2 backend (the shared child-process camera) against a fake ffmpeg.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCamera } from '../../src/capture/factory.js';
 import { systemClock } from '../../src/platform/clock.js';
@@ -10,9 +9,10 @@ import { MemoryLogger } from '../../src/platform/logger.js';
 import { isSealcamError } from '../../src/platform/errors.js';
 import { readComment } from '../fixtures/capture-mjpeg.mjs';
 import { FAKE_FFMPEG, FIXTURES, take, waitFor } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 test('v4l2: runs ffmpeg with the exact argv, frames are split, restarts after exit', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-v4l2-'));
+  const dir = tempDirSync('sealcam-v4l2-');
   const log = join(dir, 'runs.jsonl');
   const logger = new MemoryLogger();
   const cam = await createCamera(
@@ -31,10 +31,10 @@ test('v4l2: runs ffmpeg with the exact argv, frames are split, restarts after ex
     assert.deepEqual(caps.map((c) => readComment(c.bytes)), [0, 1, 2].map((n) => `frame=${n} pid=${runs[0]!.pid}`).concat([0, 1].map((n) => `frame=${n} pid=${runs[1]!.pid}`)));
     assert.equal(cam.kind, 'v4l2');
     assert.ok(cam.stats().restarts >= 1);
-    await waitFor('ffmpeg stderr logged', () => logger.entries.some((e) => JSON.stringify(e.obj).includes('fake device /dev/video7')));
+    await waitFor(() => logger.entries.some((e) => JSON.stringify(e.obj).includes('fake device /dev/video7')), 'ffmpeg stderr logged');
   } finally {
     await cam.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeDirSync(dir);
   }
 });
 

@@ -1,27 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runCli, type CliResult } from '../helpers/daemon.js';
 import { randomBytes } from 'node:crypto';
+import { tempDirSync } from '../helpers/temp.js';
 
-const run = promisify(execFile);
-const env = { ...process.env, SEALCAM_TEST: '1', SEALCAM_TEST_PRIMES: 'test/fixtures/safe-primes.json' };
 
-async function sealcam(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, maxBuffer: 16 << 20 });
-    return { code: 0, ...r };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+/** The CLI as a child process (fast test keys preloaded). */
+const sealcam = (...args: string[]): Promise<CliResult> => runCli(args);
 
 test('keys new → sign → verify: bundles verify, chain, and any tampering is caught', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-sign-'));
+  const dir = tempDirSync('sealcam-sign-');
   const state = join(dir, 'cam');
   const out = join(dir, 'bundles');
   const made = await sealcam('keys', 'new', '--state-dir', state, '--bits', '2048', '--periods', '32', '--period-ms', '60000', '--blocks', '8');
@@ -41,10 +31,21 @@ test('keys new → sign → verify: bundles verify, chain, and any tampering is 
   assert.deepEqual(lines.map((l) => l.seq), ['1', '2']);
   assert.equal(lines[0]!.blocks, 3);
 
-  const ok = await sealcam('verify', ...readdirSync(out).map((f) => join(out, f)));
+  const files = readdirSync(out).map((f) => join(out, f));
+  // Without trust anchors the bundles are only INTACT: exit 1, or 0 with --integrity-only.
+  const intact = await sealcam('verify', ...files);
+  assert.equal(intact.code, 1, intact.stdout + intact.stderr);
+  assert.equal((intact.stdout.match(/^INTACT/gm) ?? []).length, 2);
+  assert.equal((await sealcam('verify', '--integrity-only', ...files)).code, 0);
+  // Trusting the (dev) maker of keys new, the key chain gives origin and capture time.
+  const maker = JSON.parse(readFileSync(join(state, 'manufacturer.pub.json'), 'utf8')) as { suite: number; publicKey: string };
+  const trust = join(dir, 'trust.json');
+  writeFileSync(trust, JSON.stringify({ manufacturers: [{ suite: maker.suite, publicKey: maker.publicKey }] }));
+  const ok = await sealcam('verify', '--trust', trust, ...files);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.equal((ok.stdout.match(/^VALID/gm) ?? []).length, 2);
   assert.ok(ok.stdout.includes(`device ${info.deviceAddr}`));
+  assert.match(ok.stdout, /made by manufacturer [0-9a-f]{40} \(trusted\)/);
 
   // The second capture chains to the first.
   const b2 = JSON.parse(readFileSync(lines[1]!.bundle, 'utf8')) as { header: string; blocks: { data: string }[] };
@@ -62,14 +63,14 @@ test('keys new → sign → verify: bundles verify, chain, and any tampering is 
     mutate(copy);
     const p = join(dir, `tampered-${name.replace(' ', '-')}.json`);
     writeFileSync(p, JSON.stringify(copy));
-    const r = await sealcam('verify', p);
+    const r = await sealcam('verify', '--trust', trust, p);
     assert.equal(r.code, 1, `${name} accepted`);
     assert.match(r.stdout, reason, name);
   }
 });
 
 test('sign refuses a state directory without keys, with a clear message', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-sign-'));
+  const dir = tempDirSync('sealcam-sign-');
   writeFileSync(join(dir, 'x.raw'), 'x');
   const r = await sealcam('sign', '--state-dir', join(dir, 'none'), '--out', join(dir, 'out'), join(dir, 'x.raw'));
   assert.notEqual(r.code, 0);

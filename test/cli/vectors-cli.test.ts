@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDirSync } from '../helpers/temp.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -25,7 +25,7 @@ for (const [cmd, file, list] of [['scheme', 'test/vectors/irn-v1.json', 'signatu
     const cases = doc[list]!;
     // Flip every stated verdict: the command must not read them.
     const lying = { ...doc, [list]: cases.map((c) => ({ ...c, valid: !c.valid, reason: c.valid ? 'BOGUS' : undefined })) };
-    const path = join(mkdtempSync(join(tmpdir(), 'sealcam-vec-')), 'v.json');
+    const path = join(tempDirSync('sealcam-vec-'), 'v.json');
     writeFileSync(path, JSON.stringify(lying));
     const r = await sealcam(cmd, 'verify-vectors', path);
     assert.equal(r.code, 0, r.stderr);
@@ -42,9 +42,9 @@ for (const [cmd, file, list] of [['scheme', 'test/vectors/irn-v1.json', 'signatu
 
 test('verify-vectors: an unreadable file exits non-zero with a coded message', async () => {
   const r = await sealcam('dstp', 'verify-vectors', '/nonexistent/v.json');
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2, "an unreadable input file is a usage error");
   assert.match(r.stderr, /CLI_FILE/);
-  const bad = join(mkdtempSync(join(tmpdir(), 'sealcam-vec-')), 'bad.json');
+  const bad = join(tempDirSync('sealcam-vec-'), 'bad.json');
   writeFileSync(bad, '{"scheme":"other"}');
   const r2 = await sealcam('scheme', 'verify-vectors', bad);
   assert.equal(r2.code, 1);

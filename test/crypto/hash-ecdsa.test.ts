@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sha256, hmacSha256, hkdfSha256, keccak256, h16 } from '../../src/crypto/hash.js';
 import {
-  addressOf, ecdsaOrder, ecdsaPublicKey, ecdsaRandomSecret, ecdsaSign, ecdsaVerify, ecdsaCheckPublicKey, type Suite,
+  addressOf, ecdsaOrder, ecdsaPublicKey, ecdsaRandomSecret, ecdsaSign, ecdsaSignFast, ecdsaVerify, ecdsaCheckPublicKey, type Suite,
 } from '../../src/crypto/ecdsa.js';
 import { fromHex, i2osp, os2ip, toHex, utf8 } from '../../src/platform/bytes.js';
 
@@ -75,5 +75,27 @@ test('the OpenSSL verify path and the pure-JS path agree on valid and tampered s
       }),
       { numRuns: 30 },
     );
+  }
+});
+
+test('ecdsaSignFast (random OpenSSL nonce): 64-byte low-S signatures every verifier accepts, for both suites', async () => {
+  const { ecdsaVerifyDigest } = await import('../../src/crypto/ecdsa.js');
+  for (const suite of [1, 2] as Suite[]) {
+    const sk = ecdsaRandomSecret(suite);
+    const pk = ecdsaPublicKey(suite, sk);
+    const half = ecdsaOrder(suite) >> 1n;
+    const msg = utf8('sealcam/block-ack/v1 test');
+    const seen = new Set<string>();
+    for (let k = 0; k < 64; k++) { // about half of OpenSSL's raw signatures are high-S: normalised
+      const sig = ecdsaSignFast(suite, sk, msg);
+      assert.equal(sig.length, 64);
+      assert.ok(os2ip(sig.subarray(32)) <= half, 'low-S');
+      assert.equal(ecdsaVerify(suite, pk, msg, sig), null);
+      assert.equal(ecdsaVerifyDigest(suite, pk, sha256(msg), sig), null, 'the pure-JS verifier accepts it');
+      seen.add(toHex(sig));
+    }
+    assert.equal(seen.size, 64, 'a fresh nonce per signature');
+    const other = ecdsaPublicKey(suite, ecdsaRandomSecret(suite));
+    assert.equal(ecdsaVerify(suite, other, msg, ecdsaSignFast(suite, sk, msg)), 'ECDSA_BAD_SIGNATURE');
   }
 });

@@ -1,21 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { tempDirSync } from '../helpers/temp.js';
 
 const UNIT = new URL('../../firmware-config/sealcam-device.service', import.meta.url).pathname;
+const SERVER_UNIT = new URL('../../firmware-config/sealcam-server.service', import.meta.url).pathname;
 const BIN = new URL('../../bin/sealcam.js', import.meta.url).pathname;
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 const skip = hasAnalyze ? false : 'systemd-analyze is not installed on this machine';
 
 /** The unit with ExecStart pointing at this checkout (verify checks that the binary exists). */
-function localUnit(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-unit-'));
-  const path = join(dir, 'sealcam-device.service');
-  const text = readFileSync(UNIT, 'utf8').replace(/^ExecStart=\/usr\/bin\/sealcam /m, `ExecStart=${process.execPath} ${BIN} `);
-  assert.notEqual(text, readFileSync(UNIT, 'utf8'), 'ExecStart line not found');
+function localUnit(unit = UNIT): string {
+  const dir = tempDirSync('sealcam-unit-');
+  const path = join(dir, basename(unit));
+  const text = readFileSync(unit, 'utf8').replace(/^ExecStart=\/usr\/bin\/sealcam /m, `ExecStart=${process.execPath} ${BIN} `);
+  assert.notEqual(text, readFileSync(unit, 'utf8'), 'ExecStart line not found');
   writeFileSync(path, text);
   return path;
 }
@@ -28,30 +29,53 @@ test('the unit file has the required directives', () => {
   }
 });
 
-test('systemd-analyze verify accepts the unit', { skip }, () => {
-  const r = spawnSync('systemd-analyze', ['verify', localUnit()], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.stderr.trim(), '', `verify printed warnings:\n${r.stderr}`);
-});
+for (const unit of [UNIT, SERVER_UNIT]) {
+  test(`systemd-analyze verify accepts ${basename(unit)}`, { skip }, () => {
+    const r = spawnSync('systemd-analyze', ['verify', localUnit(unit)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(r.stderr.trim(), '', `verify printed warnings:\n${r.stderr}`);
+  });
 
-test('systemd-analyze security scores the unit at most 3.0', { skip }, () => {
-  const out = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', localUnit()], { encoding: 'utf8' });
-  const m = /Overall exposure level for \S+: (\d+\.\d)/.exec(out);
-  assert.ok(m, `no score in:\n${out.slice(-500)}`);
-  assert.ok(Number(m[1]) <= 3.0, `exposure ${m[1]} > 3.0`);
+  test(`systemd-analyze security scores ${basename(unit)} at most 3.0`, { skip }, () => {
+    const out = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', localUnit(unit)], { encoding: 'utf8' });
+    const m = /Overall exposure level for \S+: (\d+\.\d)/.exec(out);
+    assert.ok(m, `no score in:\n${out.slice(-500)}`);
+    assert.ok(Number(m[1]) <= 3.0, `exposure ${m[1]} > 3.0`);
+  });
+}
+
+test('the storage server unit matches what the server does', async () => {
+  const text = readFileSync(SERVER_UNIT, 'utf8');
+  const get = (k: string): string[] => [...text.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]!);
+  for (const d of ['Type=notify', 'WatchdogSec=', 'Restart=on-failure', 'DynamicUser=yes', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'PrivateDevices=yes', 'LimitCORE=0']) {
+    assert.ok(text.includes(d), `missing ${d}`);
+  }
+  assert.deepEqual(get('ExecStart'), ['/usr/bin/sealcam server --config /etc/sealcam/server.yaml']);
+  assert.deepEqual(get('ExecReload'), ['/bin/kill -HUP $MAINPID']);
+  assert.deepEqual(get('NotifyAccess'), ['all'], 'sd_notify goes through the systemd-notify helper, a child process');
+  const { serverConfigSchema } = await import('../../src/server/config-schema.js');
+  assert.deepEqual(get('LoadCredentialEncrypted'), [serverConfigSchema.properties.key.properties.credentialName.default], 'the credential the server looks for by default');
+  assert.deepEqual(get('StateDirectory'), ['sealcam-server']);
+  assert.ok(get('Environment').includes('SEALCAM_SERVER_DATA_DIR=/var/lib/sealcam-server'), 'the state directory systemd creates is the server dataDir');
+  assert.equal(serverConfigSchema.properties.dataDir.default, '/var/lib/sealcam-server');
+  const stopSec = Number(/^(\d+)s$/.exec(get('TimeoutStopSec')[0] ?? '')?.[1]);
+  assert.ok(stopSec * 1000 > 20_000, `TimeoutStopSec (${stopSec}s) leaves room for the server's own 20 s hard stop limit`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL('../../src/cli/main.ts', import.meta.url).pathname, 'server', '--config', '/nonexistent/server.yaml'], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0, 'a missing config stops the server');
+  assert.match(r.stderr, /nonexistent\/server\.yaml/);
 });
 
 test('the unit matches what the daemon does', async () => {
   const text = readFileSync(UNIT, 'utf8');
   const get = (k: string): string[] => [...text.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]!);
   assert.deepEqual(get('ExecStart'), ['/usr/bin/sealcam device --config /etc/sealcam/device.yaml'], 'the daemon command');
-  assert.deepEqual(get('ExecReload'), ['/bin/kill -HUP $MAINPID'], 'reload = SIGHUP (src/device/lifecycle-process.ts)');
+  assert.deepEqual(get('ExecReload'), ['/bin/kill -HUP $MAINPID'], 'reload = SIGHUP (src/device/daemon/process.ts)');
   assert.deepEqual(get('NotifyAccess'), ['all'], 'sd_notify goes through the systemd-notify helper, a child process');
   const { DEFAULT_STOP_TIMEOUT_MS } = await import('../../src/cli/commands/device.js');
   const stopSec = Number(/^(\d+)s$/.exec(get('TimeoutStopSec')[0] ?? '')?.[1]);
   assert.ok(stopSec * 1000 > DEFAULT_STOP_TIMEOUT_MS, `TimeoutStopSec (${stopSec}s) leaves room for the daemon's own hard stop limit`);
   const wd = Number(/^(\d+)s$/.exec(get('WatchdogSec')[0] ?? '')?.[1]);
-  const { HEALTH_STALL_MS } = await import('../../src/device/health.js');
+  const { HEALTH_STALL_MS } = await import('../../src/device/daemon/health.js');
   assert.ok(wd >= 30 && wd * 1000 <= HEALTH_STALL_MS, 'the watchdog (pinged every WatchdogSec/2 while capturing) is at most the health stall limit');
   assert.deepEqual(get('StateDirectory'), ['sealcam']);
   assert.ok(get('Environment').includes('SEALCAM_STATE_DIR=/var/lib/sealcam'), 'the state directory systemd creates is the one the daemon uses');
@@ -62,14 +86,19 @@ test('the unit matches what the daemon does', async () => {
 
 const DEPLOY = new URL('../../docs/DEPLOY.md', import.meta.url).pathname;
 
-test('docs/DEPLOY.md explains every remaining exposure of the unit', { skip }, () => {
-  const out = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', localUnit()], { encoding: 'utf8' });
-  const open = [...out.matchAll(/^✗ (\S+)/gm)].map((m) => m[1]!);
-  assert.ok(open.length > 0);
-  const doc = readFileSync(DEPLOY, 'utf8');
-  const table = doc.slice(doc.indexOf('## 10. What the remaining exposure is for'));
-  for (const d of open) assert.ok(table.includes('`' + d.replace(/\|/g, '\\|') + '`'), `DEPLOY.md's exposure table explains ${d}`);
-});
+for (const [unit, heading] of [[UNIT, '## 10. What the remaining exposure is for'], [SERVER_UNIT, '## 11. Storage server']] as const) {
+  test(`docs/DEPLOY.md explains every remaining exposure of ${basename(unit)}`, { skip }, () => {
+    const out = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', localUnit(unit)], { encoding: 'utf8' });
+    const open = [...out.matchAll(/^✗ (\S+)/gm)].map((m) => m[1]!);
+    assert.ok(open.length > 0);
+    const doc = readFileSync(DEPLOY, 'utf8');
+    const start = doc.indexOf(heading);
+    assert.ok(start >= 0, `DEPLOY.md has ${heading}`);
+    const next = doc.indexOf('\n## ', start + heading.length);
+    const section = doc.slice(start, next < 0 ? undefined : next);
+    for (const d of open) assert.ok(section.includes('`' + d.replace(/\|/g, '\\|') + '`'), `DEPLOY.md ${heading} explains ${d}`);
+  });
+}
 
 test('the BLE drop-in of docs/DEPLOY.md passes verify and keeps security at most 3.0', { skip }, () => {
   const doc = readFileSync(DEPLOY, 'utf8');

@@ -1,5 +1,5 @@
 /**
- * Device-side binding on real state directories (src/device/bind.ts): bind,
+ * Device-side binding on real state directories (src/device/identity/bind.ts): bind,
  * persisted nonce registry, refusals, re-issue, unbind rules; and the
  * hand-over to a running daemon through the inbox (bind-inbox.ts), with this
  * test process playing the daemon (a real SIGHUP handler).
@@ -7,27 +7,28 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ecdsaRandomSecret } from '../../src/crypto/ecdsa.js';
-import { applyOwnerRequest, loadNonces, parseOwnerRequest, type OwnerRequest } from '../../src/device/bind.js';
-import { processInbox, runningDaemonPid, submitToDaemon } from '../../src/device/bind-inbox.js';
-import { initDeviceState, loadDeviceIdentity, type DeviceIdentity } from '../../src/device/identity.js';
+import { applyOwnerRequest, loadNonces, parseOwnerRequest, type OwnerRequest } from '../../src/device/identity/bind.js';
+import { processInbox, runningDaemonPid, submitToDaemon } from '../../src/device/identity/bind-inbox.js';
+import { initDeviceState, loadDeviceIdentity, type DeviceIdentity } from '../../src/device/identity/identity.js';
+import { fixtureKeygen } from './helpers/env.js';
 import { MemoryKeyStore } from '../../src/keystore/memory-store.js';
 import { recordToJson } from '../../src/ledger/record-codec.js';
 import { signBindRequest, signUnbindRecord, verifyRecord } from '../../src/ledger/records.js';
 import { toHex } from '../../src/platform/bytes.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { makeIdentity } from '../../src/receiver/identity.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const nonce = (b: number): Uint8Array => new Uint8Array(32).fill(b);
 const person = (): ReturnType<typeof makeIdentity> => makeIdentity(1, ecdsaRandomSecret(1));
 
 async function device(): Promise<{ dir: string; ks: MemoryKeyStore; id: () => Promise<DeviceIdentity> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-bindcore-'));
+  const dir = await tempDir('sealcam-bindcore-');
   const ks = new MemoryKeyStore();
-  (await initDeviceState(dir, { keystore: ks, factory: 'dev' })).destroy();
+  (await initDeviceState(dir, { keystore: ks, factory: 'dev', params: { k: 2048, n: 2, T: 16, delta: 60_000 }, keygen: await fixtureKeygen() })).destroy();
   return { dir, ks, id: () => loadDeviceIdentity(dir, ks) };
 }
 
@@ -88,14 +89,14 @@ describe('applyOwnerRequest', () => {
       await code(applyOwnerRequest(ctx(), bindReq(bob, me.address, 9)), 'BIND_NONCE_FORMAT');
       me.destroy();
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 });
 
 describe('daemon inbox', () => {
   it('hands a request to the process holding the keystore (SIGHUP) and returns its answer', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sealcam-inbox-'));
+    const dir = await tempDir('sealcam-inbox-');
     const seen: unknown[] = [];
     const onHup = (): void => void processInbox(dir, async (req) => {
       seen.push(req.request);
@@ -116,12 +117,12 @@ describe('daemon inbox', () => {
       assert.equal((await readdir(join(dir, 'inbox'))).filter((n) => n.endsWith('.req.json')).length, 0, 'withdrawn');
     } finally {
       process.removeAllListeners('SIGHUP');
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 
   it('finds the running daemon from the keystore lock and the health file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sealcam-pid-'));
+    const dir = await tempDir('sealcam-pid-');
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       assert.equal(await runningDaemonPid(dir), null, 'no lock');
@@ -135,7 +136,7 @@ describe('daemon inbox', () => {
       assert.equal(await runningDaemonPid(dir), null, 'a stale lock');
     } finally {
       sleeper.kill('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConfigError, envOverridePaths, loadDeviceConfig, parseDeviceConfig } from '../../src/device/config.js';
+import { ConfigError, envOverridePaths, loadDeviceConfig, parseDeviceConfig } from '../../src/device/daemon/config.js';
 import { renderDeviceSchema } from '../../scripts/gen-config-schema.js';
 
 test('the committed JSON schema is generated from the TS source of truth', () => {
@@ -16,7 +16,7 @@ test('the example config is valid and defaults are filled in', async () => {
   const min = parseDeviceConfig('version: 1\n');
   assert.equal(min.camera.backend, 'fake');
   assert.equal(min.outbox.whenFull, 'refuse');
-  assert.equal(min.keys.periods, 4096);
+  assert.equal(min.keys.periods, 65536);
   assert.deepEqual(min.mqtt.servers, []);
 });
 

@@ -2,14 +2,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { parseDeviceConfig } from '../../src/device/config.js';
-import { DeviceDaemon } from '../../src/device/daemon.js';
+import { parseDeviceConfig } from '../../src/device/daemon/config.js';
+import { DeviceDaemon } from '../../src/device/daemon/daemon.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 import { isSealcamError } from '../../src/platform/errors.js';
 import { toHex } from '../../src/platform/bytes.js';
 import { Receiver } from '../../src/receiver/receiver.js';
 import { loopbackPair } from '../../src/transport/loopback.js';
-import { cleanup, fixtureKeygen, makeDeviceState, ownerIdentity, tempDir, waitFor } from './helpers/env.js';
+import { fixtureKeygen, makeDeviceState, ownerIdentity, waitFor } from './helpers/env.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 function config(stateDir: string, extra = ''): ReturnType<typeof parseDeviceConfig> {
   return parseDeviceConfig([
@@ -21,10 +22,10 @@ function config(stateDir: string, extra = ''): ReturnType<typeof parseDeviceConf
 
 describe('DeviceDaemon', () => {
   it('runs, reports status, delivers to an attached peer, stops in order', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('sealcam-dev-');
     const owner = ownerIdentity();
     const stateDir = join(dir, 'state');
-    (await makeDeviceState(stateDir, owner)).destroy();
+    (await makeDeviceState(stateDir, owner, { n: 2, T: 32, delta: 60000 })).destroy();
     const log = new MemoryLogger();
     const daemon = new DeviceDaemon({ config: config(stateDir), logger: log, keygen: await fixtureKeygen(), env: {} });
     const receiver = new Receiver({ identity: owner, store: join(dir, 'store') });
@@ -57,12 +58,12 @@ describe('DeviceDaemon', () => {
     } finally {
       await daemon.stop();
       await receiver.stop();
-      await cleanup(dir);
+      await removeDir(dir);
     }
   });
 
   it('a failed start (no identity, then a bad destination) stops what it started and releases the keystore lock', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('sealcam-dev-');
     const stateDir = join(dir, 'state');
     try {
       const first = new DeviceDaemon({ config: config(stateDir), logger: new MemoryLogger(), keygen: await fixtureKeygen(), env: {} });
@@ -77,7 +78,7 @@ describe('DeviceDaemon', () => {
       assert.equal(third.status().state, 'running');
       await third.stop();
     } finally {
-      await cleanup(dir);
+      await removeDir(dir);
     }
   });
 });

@@ -2,36 +2,48 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DeliverySession } from '../../src/device/delivery-session.js';
+import { DeliverySession } from '../../src/device/delivery/session.js';
 import { encodeRecord } from '../../src/ledger/record-codec.js';
 import { signAckRecord } from '../../src/ledger/records.js';
-import { keyIdOf, decodeKeyRegistration } from '../../src/ledger/registration.js';
+import { decodeKeyRegistration } from '../../src/chain/registration.js';
 import { signBlockAck } from '../../src/protocol/block-ack.js';
+import { peerAuthMessage } from '../../src/protocol/peer-auth.js';
+import { ecdsaSign } from '../../src/crypto/ecdsa.js';
 import { toHex } from '../../src/platform/bytes.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { Receiver } from '../../src/receiver/receiver.js';
 import type { ReceiverIdentity } from '../../src/receiver/identity.js';
 import { loopbackPair, type LoopbackConnection } from '../../src/transport/loopback.js';
 import { AckStatus, decodeMessage, encodeMessage, PROTOCOL_VERSION, Role, type Message } from '../../src/transport/messages.js';
-import { cleanup, ownerIdentity, tempDir, waitFor } from './helpers/env.js';
+import { ownerIdentity, waitFor } from './helpers/env.js';
 import { makeRig, type Rig } from './helpers/rig.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const still = (bytes: Uint8Array, t: bigint) => ({ bytes, captureTime: t, mode: 1 as const, contentType: 1 as const });
 
-/** A scripted peer: HELLO as `id`, then `onMessage` answers. */
+/** A scripted peer: HELLO as `id`, answers the authorisation challenge with `who`'s key, then `onMessage` answers. */
 async function fakePeer(conn: LoopbackConnection, who: ReceiverIdentity, onMessage: (m: Message, send: (m: Message) => Promise<void>) => Promise<void>): Promise<void> {
   const send = (m: Message): Promise<void> => conn.send(encodeMessage(m));
   await send({ type: 'hello', protocol: PROTOCOL_VERSION, role: Role.RECEIVER, addr: who.addr, maxFrameBytes: 1 << 23, id: who.id });
+  let device: Uint8Array | null = null;
   for (;;) {
     const f = await conn.receive().catch(() => undefined);
     if (!f) return;
-    await onMessage(decodeMessage(f), send);
+    const m = decodeMessage(f);
+    if (m.type === 'hello') device = m.addr;
+    if (m.type === 'auth-challenge' && device !== null) {
+      const sig = ecdsaSign(who.suite, who.secret, peerAuthMessage('lan', device, m.challenge, m.sessionId));
+      await send({ type: 'auth', suite: who.suite, publicKey: who.publicKey, signature: sig });
+    }
+    await onMessage(m, send);
   }
 }
 
+/** The ack v2 of a registration's newest key cycle. */
 function regAck(signer: ReceiverIdentity, deviceAddr: Uint8Array, regPayload: Uint8Array): Message {
-  const keyId = keyIdOf(decodeKeyRegistration(regPayload).fsPublicKey);
-  return { type: 'reg-ack', payload: encodeRecord(signAckRecord({ serverSuite: signer.suite, serverSecret: signer.secret, deviceAddr, keyId })) };
+  const keys = decodeKeyRegistration(regPayload).keys;
+  const keyId = sha256(keys[keys.length - 1]!.publicKey);
+  return { type: 'reg-ack', payload: encodeRecord(signAckRecord({ serverSuite: signer.suite, serverSecret: signer.secret, deviceAddr, keyId, seenAt: 1n })) };
 }
 
 async function queueCaptures(rig: Rig, n: number, size = 3000): Promise<Uint8Array[]> {
@@ -45,7 +57,7 @@ describe('delivery session', () => {
   it('delivers every block to the real receiver: REG/REG_ACK, signed ACKs, byte-identical captures, outbox drained', async () => {
     const owner = ownerIdentity();
     const rig = await makeRig({ ownerAddr: owner.addr, n: 3 });
-    const store = await tempDir();
+    const store = await tempDir('sealcam-dev-');
     const receiver = new Receiver({ identity: owner, store });
     try {
       await receiver.start();
@@ -56,7 +68,8 @@ describe('delivery session', () => {
       const deps = rig.sessionDeps();
       const session = new DeliverySession(dev, deps).run();
       void receiver.handle(peer);
-      await waitFor(() => rig.outbox.listPending().length === 0, 'the outbox to drain');
+      // the counter follows the outbox's durable ack: wait for both
+      await waitFor(() => rig.outbox.listPending().length === 0 && deps.counters.delivered >= 9, 'the outbox to drain');
       assert.equal(deps.counters.delivered, 9);
       assert.equal(deps.counters.regAcked, 1);
       await waitFor(() => got.size === 3, 'three captures at the receiver');
@@ -70,7 +83,7 @@ describe('delivery session', () => {
     } finally {
       await receiver.stop();
       await rig.close();
-      await cleanup(store);
+      await removeDir(store);
     }
   });
 
@@ -90,18 +103,31 @@ describe('delivery session', () => {
       }
       assert.equal(deps.counters.protocolErrors, 2);
       const [dev, peer] = loopbackPair();
-      const forger = { ...ownerIdentity(), id: 'owner', addr: owner.addr }; // claims the owner address, signs with its own key
+      // claims the owner address (it is in every header) but holds another key: it fails the challenge and gets nothing
+      const forger = { ...ownerIdentity(), id: 'owner', addr: owner.addr };
       const seen: string[] = [];
-      void fakePeer(peer, forger, async (m, send) => {
+      const p2 = fakePeer(peer, forger, async (m, send) => {
         seen.push(m.type);
         if (m.type === 'reg') await send(regAck(forger, rig.identity.address, m.payload));
       });
-      const session = new DeliverySession(dev, deps).run();
-      await waitFor(() => deps.counters.regFailed >= 1, 'the forged REG_ACK to be refused');
-      await new Promise((r) => setTimeout(r, 200));
-      assert.ok(!seen.includes('block'), 'no block is sent to an unacknowledged destination');
+      await new DeliverySession(dev, deps).run();
+      await p2;
+      assert.deepEqual(seen, ['hello', 'auth-challenge', 'error'], 'nothing but the challenge and ERROR reaches the forger');
+      assert.equal(deps.counters.authFailed, 1);
+      assert.equal(deps.counters.regSent, 0, 'not even a registration');
       assert.equal(rig.acks.has('owner', toHex(rig.km.publicKey!.keyId)), false);
-      await dev.close();
+      // with the owner's key, a REG_ACK signed by another key is refused: no block to an unacknowledged destination
+      const [dev2, peer2] = loopbackPair();
+      const seen2: string[] = [];
+      void fakePeer(peer2, { ...owner, id: 'owner' }, async (m, send) => {
+        seen2.push(m.type);
+        if (m.type === 'reg') await send(regAck(forger, rig.identity.address, m.payload));
+      });
+      const session = new DeliverySession(dev2, deps).run();
+      await waitFor(() => deps.counters.regFailed >= 1, 'the forged REG_ACK to be refused');
+      assert.ok(!seen2.includes('block'), 'no block is sent to an unacknowledged destination');
+      assert.equal(rig.acks.has('owner', toHex(rig.km.publicKey!.keyId)), false);
+      await dev2.close();
       await session;
     } finally {
       await rig.close();

@@ -1,8 +1,8 @@
-/** Pure period-clock arithmetic of the key manager (key-schedule.ts). */
+/** Pure period-clock arithmetic of the key manager (device/keys/schedule.ts). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cycleEnd, delayUntil, generationTime, MAX_TIMER_MS, periodEndExclusive, placeTimestamp } from '../../src/device/key-schedule.js';
+import { cycleEnd, delayUntil, generationTime, MAX_TIMER_MS, periodEndExclusive, placeTimestamp } from '../../src/device/keys/schedule.js';
 import type { FsPublicKey } from '../../src/scheme/index.js';
 
 const cyc = (t0: bigint, T: number, delta: number): FsPublicKey => ({ t0, T, delta }) as FsPublicKey;

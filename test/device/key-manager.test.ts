@@ -21,15 +21,15 @@ async function storedState(h: Harness): Promise<FsKeyState> {
 }
 
 describe('KeyManager: period clock', () => {
-  it('provisions the first cycle at start, stores it and registers it with a zero prevKeyId', async () => {
+  it('provisions the first cycle (C1, no link) at start and stores it in the key chain', async () => {
     const h = await started();
     const pk = h.km.publicKey!;
     assert.equal(pk.t0, T_START);
     assert.equal(h.km.status().period, 1);
-    assert.deepEqual(h.registrar.calls, [{ keyId: hex(pk.keyId), prevKeyId: '00'.repeat(32) }]);
     const snap = await h.store.load();
     assert.equal(snap.meta!.chain.length, 1);
-    assert.equal(snap.meta!.chain[0]!.registered, true);
+    assert.deepEqual(snap.meta!.chain[0], { publicKey: pk.bytes, link: null });
+    assert.deepEqual(h.km.chain, snap.meta!.chain);
     assert.equal(hex((await storedState(h)).publicKey.keyId), hex(pk.keyId));
     await h.km.stop();
   });
@@ -89,16 +89,17 @@ describe('KeyManager: period clock', () => {
     await km.stop();
   });
 
-  it('keeps state, next cycle and registrations across a restart', async () => {
+  it('keeps state, next cycle and key chain across a restart', async () => {
     const h = await started({ nextCycleFraction: 0.25 });
     await h.advance(2n * D);
     const before = h.km.status();
     assert.ok(before.nextKeyId, 'next cycle generated');
-    const regs = h.registrar.calls.length;
+    const chain = h.km.chain;
+    assert.equal(chain.length, 2);
     const km = await h.restart();
     const after = km.status();
     assert.deepEqual([hex(after.keyId!), after.period, hex(after.nextKeyId!)], [hex(before.keyId!), 3, hex(before.nextKeyId!)]);
-    assert.equal(h.registrar.calls.length, regs, 'nothing registered twice');
+    assert.deepEqual(km.chain, chain, 'the chain is unchanged: nothing endorsed twice');
     assert.equal(h.keygen.calls.length, 2, 'no cycle generated twice');
     await km.stop();
   });

@@ -1,20 +1,20 @@
 /**
- * Health judgement (src/device/health.ts), the health file writer on a real
+ * Health judgement (src/device/daemon/health.ts), the health file writer on a real
  * directory, the `sealcam device health` command, and the progress rule of the
- * watchdog (src/device/lifecycle-camera.ts) with a manual clock.
+ * watchdog (src/device/daemon/camera-progress.ts) with a manual clock.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Camera } from '../../src/capture/camera.js';
-import { evaluateHealth, HealthWriter, readHealthFile, type HealthRecord } from '../../src/device/health.js';
-import { runHealthCommand } from '../../src/device/health-cli.js';
-import { CaptureRunner, type RunnerPipeline } from '../../src/device/lifecycle-camera.js';
-import { newPipelineStats } from '../../src/device/pipeline-types.js';
+import { evaluateHealth, HealthWriter, readHealthFile, type HealthRecord } from '../../src/device/daemon/health.js';
+import { runHealthCommand } from '../../src/cli/commands/device-health.js';
+import { CaptureRunner, type RunnerPipeline } from '../../src/device/daemon/camera-progress.js';
+import { newPipelineStats } from '../../src/device/pipeline/types.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const rec = (o: Partial<HealthRecord> = {}): HealthRecord => ({
   version: 1, pid: 42, atMs: 1_000_000, at: '', intervalMs: 5000, state: 'running', progress: true, status: null, ...o,
@@ -47,7 +47,7 @@ describe('evaluateHealth', () => {
 
 describe('HealthWriter and sealcam device health', () => {
   it('writes the file periodically and a final state at stop; the command judges it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sealcam-health-'));
+    const dir = await tempDir('sealcam-health-');
     try {
       const clock = new ManualClock(BigInt(Date.now()));
       let progress = true;
@@ -73,7 +73,7 @@ describe('HealthWriter and sealcam device health', () => {
       assert.equal(await runHealthCommand(['--bogus'], io), 2);
       assert.ok(!(await readFile(join(dir, 'health.json'), 'utf8')).includes('secret'));
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 });

@@ -8,25 +8,25 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notifyListener } from '../fixtures/notify-listener.js';
-import { startDaemon, waitFor } from '../deploy/helpers/proc.js';
+import { startDaemon, waitFor } from '../helpers/daemon.js';
 import { writeDeviceConfig } from '../deploy/helpers/product.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const isWd = (l: string): boolean => l.split('\\n').includes('WATCHDOG=1');
 const status = (l: string): string | null => l.split('\\n').find((f) => f.startsWith('STATUS='))?.slice(7) ?? null;
 
 test('READY, WATCHDOG only while capturing (none while the camera is stalled), STATUS, STOPPING on SIGTERM', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-notify-'));
+  const dir = await tempDir('sealcam-notify-');
   const l = await notifyListener();
   const cfg = join(dir, 'device.yaml');
   const runs = join(dir, 'rpicam-runs.log');
   await writeDeviceConfig(cfg, { stateDir: join(dir, 'state'), backend: 'rpicam', framerate: 10, intervalMs: 200, stallTimeoutMs: 3000 });
   const d = startDaemon(cfg, {
     extra: ['--dev'],
-    env: { NOTIFY_SOCKET: l.path, WATCHDOG_USEC: '600000', FAKE_RPICAM_STALL_AFTER: '25', FAKE_RPICAM_STALL_RUNS: '1', FAKE_RPICAM_LOG: runs },
+    env: { NOTIFY_SOCKET: l.path, WATCHDOG_USEC: '600000', FAKE_RPICAM_STALL_AFTER: '50', FAKE_RPICAM_STALL_RUNS: '1', FAKE_RPICAM_LOG: runs },
   });
   const msgs = (): string[] => l.lines.filter((x) => !x.startsWith('BARRIER'));
   try {
@@ -62,6 +62,6 @@ test('READY, WATCHDOG only while capturing (none while the camera is stalled), S
   } finally {
     await d.kill();
     l.stop();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 });

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../src/crypto/hash.js';
-import { blockPayloadParts } from '../../src/device/capture-signer.js';
-import { captureStreams, fromStreams, runStreams } from '../../src/device/pipeline-hash-streams.js';
-import { CaptureHasher, type CaptureHashes } from '../../src/device/pipeline-hasher.js';
+import { blockPayloadParts } from '../../src/device/pipeline/capture-signer.js';
+import { captureStreams, fromStreams, runStreams } from '../../src/device/pipeline/hash-streams.js';
+import { CaptureHasher, type CaptureHashes } from '../../src/device/pipeline/hasher.js';
 import { concat, toHex } from '../../src/platform/bytes.js';
 import { encodeMessage, type BlockMessage } from '../../src/transport/messages.js';
 

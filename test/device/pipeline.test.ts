@@ -5,13 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../src/crypto/hash.js';
 import { headerDigest, decodeHeader } from '../../src/dstp/header.js';
 import { verifyBlock } from '../../src/dstp/verify.js';
-import type { ProcessOutcome } from '../../src/device/pipeline.js';
+import type { ProcessOutcome } from '../../src/device/pipeline/pipeline.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { concat, toHex } from '../../src/platform/bytes.js';
 import { decodeFsPublicKey } from '../../src/scheme/index.js';
 import { decodeMessage, MessageKind, type BlockMessage } from '../../src/transport/messages.js';
-import { CapturePipeline } from '../../src/device/pipeline.js';
-import { CaptureHasher, type CaptureHashes } from '../../src/device/pipeline-hasher.js';
+import { CapturePipeline } from '../../src/device/pipeline/pipeline.js';
+import { CaptureHasher, type CaptureHashes } from '../../src/device/pipeline/hasher.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { makeRig, type Rig } from './helpers/rig.js';
 
@@ -29,9 +29,9 @@ async function blocksOf(rig: Rig, seq: bigint): Promise<BlockMessage[]> {
 
 function verifyAll(rig: Rig, blocks: BlockMessage[]): void {
   const h = decodeHeader(blocks[0]!.header);
-  const reg = rig.regs.get(h.keyId);
-  assert.ok(reg, 'the signing cycle has a stored registration');
-  const ctx = { devicePublicKey: rig.identity.publicKey, suite: rig.identity.suite, fsPublicKey: decodeFsPublicKey(reg.publicKey.bytes) };
+  const entry = rig.km.chain.find((e) => toHex(sha256(e.publicKey)) === toHex(h.keyId));
+  assert.ok(entry, 'the signing cycle is in the key chain');
+  const ctx = { devicePublicKey: rig.identity.publicKey, suite: rig.identity.suite, fsPublicKey: decodeFsPublicKey(entry.publicKey) };
   for (const b of blocks) {
     assert.equal(verifyBlock(ctx, b.header, b.headerSignature, { i: b.index, off: b.off, len: b.len, blockHash: sha256(b.data), proof: b.proof, fsSignature: b.fsSignature, data: b.data }), null);
   }
@@ -145,6 +145,49 @@ describe('CapturePipeline', () => {
       pipeline.stop();
       await pipeline.drain();
       await hasher.close();
+      await rig.close();
+    }
+  });
+
+  it('the next capture is hashed while the one before it is still being signed, and still chains to it', async () => {
+    const rig = await makeRig({ n: 2 });
+    const events: string[] = [];
+    const hasher = new (class extends CaptureHasher {
+      override async hash(bytes: Uint8Array, blocks: readonly { off: number; len: number }[]): Promise<CaptureHashes> {
+        events.push(`hash ${bytes.length}`);
+        return super.hash(bytes, blocks);
+      }
+    })({ workers: 0 });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const keys = {
+      keyFor: (ts: bigint) => rig.km.keyFor(ts),
+      signBlocks: async (ts: bigint, seq: bigint, digests: readonly Uint8Array[], first?: number) => {
+        events.push(`sign ${seq}`);
+        if (seq === 1n) await gate; // capture 1 stays in its signing step
+        return rig.km.signBlocks(ts, seq, digests, first);
+      },
+    };
+    const pipeline = new CapturePipeline({
+      identity: rig.identity, keys, chain: rig.chain, outbox: rig.outbox, destinations: () => ['owner'],
+      servers: (n) => Array.from({ length: n }, () => ({ free: null })), maxBlockBytes: 1 << 20, clock: rig.clock, logger: silentLogger, hasher,
+    });
+    try {
+      const caps = [randomBytes(3000), randomBytes(4001)];
+      const outcomes = caps.map((c) => pipeline.process(still(c, rig.clock.now())));
+      while (events.length < 3) await new Promise((r) => setImmediate(r));
+      assert.deepEqual(events, ['hash 3000', 'hash 4001', 'sign 1'], 'capture 2 hashed while capture 1 is being signed');
+      open();
+      assert.deepEqual((await Promise.all(outcomes)).map((o) => (o.kind === 'queued' ? o.seq : o.reason)), [1n, 2n]);
+      assert.deepEqual(events, ['hash 3000', 'hash 4001', 'sign 1', 'sign 2']);
+      const first = await blocksOf(rig, 1n);
+      const second = await blocksOf(rig, 2n);
+      verifyAll(rig, first);
+      verifyAll(rig, second);
+      assert.equal(toHex(decodeHeader(second[0]!.header).prevHeaderDigest), toHex(headerDigest(first[0]!.header)));
+    } finally {
+      pipeline.stop();
+      await pipeline.drain();
       await rig.close();
     }
   });

@@ -1,9 +1,9 @@
-/** Reload planning (src/device/reload.ts) and the level-gated logger (lifecycle-log.ts). */
+/** Reload planning (src/device/daemon/reload.ts) and the level-gated logger (src/platform/log-gate.ts). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDeviceConfig } from '../../src/device/config.js';
-import { gatedLogger } from '../../src/device/lifecycle-log.js';
-import { classify, diffPaths, planReload } from '../../src/device/reload.js';
+import { parseDeviceConfig } from '../../src/device/daemon/config.js';
+import { gatedLogger } from '../../src/platform/log-gate.js';
+import { classify, diffPaths, planReload } from '../../src/device/daemon/reload.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 
 const base = ['version: 1', 'stateDir: /var/lib/sealcam', 'camera: { backend: fake }', 'keys: { modulusBits: 2048 }'];

@@ -8,13 +8,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ecdsaPublicKey, ecdsaRandomSecret } from '../../src/crypto/ecdsa.js';
 import { toHex } from '../../src/platform/bytes.js';
-import { startDaemon, waitFor, type Daemon, type LogLine } from '../deploy/helpers/proc.js';
+import { startDaemon, waitFor, type Daemon, type LogLine } from '../helpers/daemon.js';
 import { writeDeviceConfig } from '../deploy/helpers/product.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 async function hup(d: Daemon): Promise<LogLine> {
   const from = d.logs.length;
@@ -28,7 +27,7 @@ async function moreCaptures(d: Daemon, n: number): Promise<void> {
 }
 
 test('SIGHUP with a changed valid config applies it: live settings in place, others by a component restart, key parameters need a restart', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-reload-'));
+  const dir = await tempDir('sealcam-reload-');
   const cfg = join(dir, 'device.yaml');
   const stateDir = join(dir, 'state');
   await writeDeviceConfig(cfg, { stateDir, level: 'info', intervalMs: 300 });
@@ -72,12 +71,12 @@ test('SIGHUP with a changed valid config applies it: live settings in place, oth
     assert.equal((await d.exited).code, 0, d.stderr());
   } finally {
     await d.kill();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 });
 
 test('SIGHUP with an invalid config keeps the old one running and logs every problem', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-reload-bad-'));
+  const dir = await tempDir('sealcam-reload-bad-');
   const cfg = join(dir, 'device.yaml');
   const stateDir = join(dir, 'state');
   await writeDeviceConfig(cfg, { stateDir, level: 'info', intervalMs: 200 });
@@ -117,6 +116,6 @@ test('SIGHUP with an invalid config keeps the old one running and logs every pro
     assert.equal((await d.exited).code, 0, d.stderr());
   } finally {
     await d.kill();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 });

@@ -1,5 +1,5 @@
 /**
- * PREVIEW thumbnails on the device (src/device/thumbnail.ts): sharp and the
+ * PREVIEW thumbnails on the device (src/device/pipeline/thumbnail.ts): sharp and the
  * jpeg-js fallback both make a ≤ 160 px JPEG of a JPEG capture that decodes to
  * the right size and colours; non-JPEG, corrupt and oversized inputs are
  * skipped (null, no error); the cache signs once per capture with the device
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import jpeg from 'jpeg-js';
 import { ecdsaPublicKey, ecdsaSign } from '../../src/crypto/ecdsa.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { fitInside, isJpeg, makeThumbnail, ThumbnailCache } from '../../src/device/thumbnail.js';
+import { fitInside, isJpeg, makeThumbnail, ThumbnailCache } from '../../src/device/pipeline/thumbnail.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 import { SeededRng } from '../../src/platform/rng.js';
 import { thumbnailSignatureValid } from '../../src/transport/ble/preview.js';

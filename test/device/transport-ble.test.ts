@@ -1,5 +1,5 @@
 /**
- * BleStreamConnection (src/device/transport-ble-stream.ts) over a loopback
+ * BleStreamConnection (src/device/links/ble-stream.ts) over a loopback
  * "BLE session": what the delivery sends is reordered provenance-first
  * (stripped BLOCKs + PREVIEW per capture, full blocks when idle or on request),
  * bounded (a capture waits for room), repeats are routed (ignored while queued,
@@ -8,15 +8,16 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BleStreamConnection, type BlePhoneConnection } from '../../src/device/transport-ble-stream.js';
+import { BleStreamConnection, type BlePhoneConnection } from '../../src/device/links/ble-stream.js';
 import { HEADER_OFFSETS } from '../../src/dstp/header.js';
-import { systemClock } from '../../src/platform/clock.js';
+import { ManualClock, systemClock, type Clock } from '../../src/platform/clock.js';
 import { isSealcamError } from '../../src/platform/errors.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { decodePreview } from '../../src/transport/ble/preview.js';
 import { loopbackPair } from '../../src/transport/loopback.js';
 import { AckStatus, decodeMessage, encodeMessage, PROTOCOL_VERSION, Role, type BlockMessage, type Message } from '../../src/transport/messages.js';
 import type { Connection, Frame } from '../../src/transport/transport.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Block i of a fake capture `seq` with c blocks of `len` bytes (signatures are not checked here). */
 function block(seq: bigint, i: number, c: number, len = 100): BlockMessage {
@@ -39,7 +40,7 @@ function label(f: Frame): string {
   return `${m.data.length === 0 ? 'meta' : 'full'} ${seq}:${m.index}`;
 }
 
-function setup(fullData: 'idle' | 'request', o: { maxCaptures?: number; collectMs?: number } = {}) {
+function setup(fullData: 'idle' | 'request', o: { maxCaptures?: number; collectMs?: number; clock?: Clock } = {}) {
   const [dev, phone] = loopbackPair();
   let onRequest: ((seq: bigint, index: number) => void) | undefined;
   const inner = Object.assign(dev, { setRequestHandler: (h: typeof onRequest) => void (onRequest = h) }) as unknown as BlePhoneConnection;
@@ -51,10 +52,6 @@ function setup(fullData: 'idle' | 'request', o: { maxCaptures?: number; collectM
   return { conn, phone, got, request: (s: bigint, i: number) => onRequest?.(s, i), reading };
 }
 const send = (c: Connection, m: Message): Promise<void> => c.send(encodeMessage(m));
-const until = async (pred: () => boolean, what: string): Promise<void> => {
-  for (let k = 0; k < 400 && !pred(); k++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(pred(), what);
-};
 
 describe('BleStreamConnection', () => {
   it("idle: HELLO passes through, each capture's metadata and PREVIEW go before bulk data, a capture waits for room", async () => {
@@ -66,27 +63,32 @@ describe('BleStreamConnection', () => {
     const last = send(conn, second[1]!); // completes capture 2 while capture 1 still holds the only place
     assert.equal(conn.streamer.queue.size, 1);
     await last;
-    await until(() => got.length === 11, 'everything');
+    await waitFor(() => got.length === 11, 'everything');
     assert.deepEqual(got, ['hello', 'meta 1:1', 'meta 1:2', 'preview 2', 'full 1:1', 'full 1:2', 'meta 2:1', 'meta 2:2', 'preview 2', 'full 2:1', 'full 2:2']);
     // A repeat of a block already sent in full (the phone asked to retry) goes straight out again.
     await send(conn, second[1]!);
-    await until(() => got.length === 12, 'the resent block');
+    await waitFor(() => got.length === 12, 'the resent block');
     assert.equal(got.at(-1), 'full 2:2');
     await conn.close();
     await reading;
   });
 
   it('request: metadata only, full data for requested blocks, repeats of queued blocks are not sent', async () => {
-    const { conn, got, request, reading } = setup('request');
+    const clock = new ManualClock(0n);
+    const { conn, got, request, reading } = setup('request', { clock });
     for (const m of [...blocks(5n, 3), ...blocks(6n, 1)]) await send(conn, m);
-    await until(() => got.length === 6, 'metadata and previews');
+    await waitFor(() => got.length === 6, 'metadata and previews');
     assert.deepEqual(got, ['meta 5:1', 'meta 5:2', 'meta 5:3', 'preview 3', 'meta 6:1', 'preview 1']);
     await send(conn, block(5n, 2, 3)); // the outbox re-leases it: still queued for a request, nothing is sent
     request(5n, 2);
-    await until(() => got.length === 7, 'the requested block');
+    await waitFor(() => got.length === 7, 'the requested block');
     assert.equal(got[6], 'full 5:2');
-    await new Promise((r) => setTimeout(r, 30));
-    assert.equal(got.length, 7, 'nothing unrequested follows');
+    // However long the phone stays quiet, nothing unrequested goes out: fire every timer, then a marker
+    // request; the link is in order, so anything sent unrequested would arrive before the marker.
+    clock.advance(3_600_000);
+    request(6n, 1);
+    await waitFor(() => got.length >= 8, 'the marker block');
+    assert.deepEqual(got.slice(7), ['full 6:1'], 'nothing unrequested follows');
     await conn.close();
     await reading;
   });
@@ -96,7 +98,7 @@ describe('BleStreamConnection', () => {
     const b = blocks(9n, 4);
     await send(conn, b[2]!);
     await send(conn, b[3]!); // blocks 1 and 2 were delivered in an earlier session
-    await until(() => got.length === 2, 'the lone blocks');
+    await waitFor(() => got.length === 2, 'the lone blocks');
     assert.deepEqual(got, ['full 9:3', 'full 9:4']);
     await conn.close();
     await reading;

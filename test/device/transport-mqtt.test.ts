@@ -1,5 +1,5 @@
 /**
- * MqttUplink (src/device/transport-mqtt.ts) over an injected transport of
+ * MqttUplink (src/device/links/mqtt.ts) over an injected transport of
  * loopback connections: one session per storage server handed to `attach`,
  * a new session after one ends (the server lost it) or after failed opens,
  * backoff reset, stop() closing sessions and the client. The real MQTT path is
@@ -7,8 +7,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MqttUplink, type MqttUplinkTransport } from '../../src/device/transport-mqtt.js';
-import { systemClock } from '../../src/platform/clock.js';
+import { MqttUplink, type MqttUplinkTransport } from '../../src/device/links/mqtt.js';
+import { ManualClock, systemClock, type Clock } from '../../src/platform/clock.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 import { SeededRng } from '../../src/platform/rng.js';
 import { transportError } from '../../src/transport/errors.js';
@@ -42,10 +42,10 @@ function fakeTransport(failFirst = 0): MqttUplinkTransport & { peers: Map<string
   return t;
 }
 
-function uplink(transport: MqttUplinkTransport, attached: Connection[], log = new MemoryLogger()): MqttUplink {
+function uplink(transport: MqttUplinkTransport, attached: Connection[], log = new MemoryLogger(), clock: Clock = systemClock): MqttUplink {
   return new MqttUplink({
     transport, deviceAddr: DEV, serverIds: ['store-a', 'store-b'], attach: (c) => attached.push(c),
-    clock: systemClock, rng: new SeededRng('uplink'), logger: log, initialBackoffMs: 5, maxBackoffMs: 20, healthyAfterMs: 60_000,
+    clock, rng: new SeededRng('uplink'), logger: log, initialBackoffMs: 5, maxBackoffMs: 20, healthyAfterMs: 60_000,
   });
 }
 
@@ -93,12 +93,17 @@ describe('MqttUplink', () => {
 
   it('stop() during a failing open ends the loops at once', async () => {
     const t = fakeTransport(1_000_000);
-    const u = uplink(t, []);
+    const clock = new ManualClock(0n);
+    const u = uplink(t, [], new MemoryLogger(), clock);
     u.start();
-    await waitFor(() => t.calls.length >= 4, 'a few failed opens');
+    await waitFor(() => {
+      clock.advance(20); // the longest backoff: every pending retry falls due
+      return t.calls.length >= 4;
+    }, 'a few failed opens');
     await u.stop();
     const n = t.calls.length;
-    await new Promise((r) => setTimeout(r, 50));
+    clock.advance(3_600_000); // any retry still scheduled would fall due now
+    await new Promise((r) => setImmediate(r));
     assert.equal(t.calls.length, n, 'no open after stop');
   });
 });

@@ -3,19 +3,18 @@ import assert from 'node:assert/strict';
 import { sha256 } from '../../src/crypto/hash.js';
 import { utf8 } from '../../src/platform/bytes.js';
 import { isSealcamError } from '../../src/platform/errors.js';
-import { signCapture, type SignedCapture } from '../../src/dstp/capture.js';
+import { signCapture, type SignedCapture } from '../helpers/sign.js';
 import { bundleToJson, parseBundle, verifyBundle, writeBundle } from '../../src/dstp/bundle.js';
-import { splitCapture } from '../../src/dstp/split.js';
 import { encodeHeader, decodeHeader } from '../../src/dstp/header.js';
 import { captureBytes, makeDevice, resign, T0, type Device } from './vectors/builder.js';
 
 const devP = makeDevice(1, 'bundle test', 2);
 
-function sign(dev: Device, capture: Uint8Array, c: number): SignedCapture {
+function sign(dev: Device, capture: Uint8Array, c: number): Promise<SignedCapture> {
   return signCapture({
     capture, ts: T0 + 5n, seq: 1n, mode: 1, contentType: 3, manufacturerAddr: new Uint8Array(20), ownerAddr: new Uint8Array(20),
     suite: dev.suite, deviceSecret: dev.secret, prevHeaderDigest: new Uint8Array(32),
-    split: splitCapture(capture.length, dev.key.n, Array.from({ length: c }, () => ({}))),
+    split: { servers: Array.from({ length: c }, () => ({})) },
     fsKey: { publicKey: dev.key, sign: (i, ts, seq, d) => dev.sign(i, ts, seq, d) },
   });
 }
@@ -25,7 +24,7 @@ const json = (s: SignedCapture): J => JSON.parse(writeBundle(s)) as J;
 test('writeBundle -> verifyBundle: valid, capture reassembled, checks listed, canonical text', async () => {
   const dev = await devP;
   const capture = captureBytes('bundle', 1000);
-  const s = sign(dev, capture, 4);
+  const s = await sign(dev, capture, 4);
   const text = writeBundle(s);
   assert.ok(text.endsWith('\n'));
   const j = JSON.parse(text) as J;
@@ -47,7 +46,7 @@ test('writeBundle -> verifyBundle: valid, capture reassembled, checks listed, ca
 
 test('bundle rejections: data, completeness, capture hash, format', async () => {
   const dev = await devP;
-  const s = sign(dev, captureBytes('bundle 2', 300), 3);
+  const s = await sign(dev, captureBytes('bundle 2', 300), 3);
   const r = (edit: (j: J) => void) => {
     const j = json(s);
     edit(j);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sha256 } from '../../src/crypto/hash.js';
 import { isSealcamError } from '../../src/platform/errors.js';
-import { signCapture, type SignCaptureParams } from '../../src/dstp/capture.js';
+import { signCapture, type TestSignParams } from '../helpers/sign.js';
 import { checkBlockLayout, verifyBlock, verifyBlockWithHeader, verifyHeader, type DstpVerifyContext } from '../../src/dstp/verify.js';
 import { decodeHeader, headerDigest } from '../../src/dstp/header.js';
 import { splitCapture } from '../../src/dstp/split.js';
@@ -13,23 +13,23 @@ import { captureBytes, DELTA, makeDevice, T0, type Device } from './vectors/buil
 
 const devices = Promise.all([makeDevice(1, 'capture test A', 0), makeDevice(2, 'capture test B', 1)]);
 
-function params(dev: Device, capture: Uint8Array, servers: { free?: number }[], ts = T0 + 1000n, seq = 7n): SignCaptureParams {
+function params(dev: Device, capture: Uint8Array, servers: { free?: number }[], ts = T0 + 1000n, seq = 7n): TestSignParams {
   return {
     capture, ts, seq, mode: 1, contentType: 1, manufacturerAddr: new Uint8Array(20).fill(1), ownerAddr: new Uint8Array(20),
     suite: dev.suite, deviceSecret: dev.secret, prevHeaderDigest: new Uint8Array(32).fill(2),
-    split: splitCapture(capture.length, dev.key.n, servers),
+    split: { servers },
     fsKey: { publicKey: dev.key, sign: (i, t, s, d) => dev.sign(i, t, s, d) },
   };
 }
 const ctxOf = (dev: Device): DstpVerifyContext => ({ devicePublicKey: dev.publicKey, suite: dev.suite, fsPublicKey: dev.key });
 
-test('signCapture: header fields, views into the capture, every block verifies (both suites, random layouts)', async () => {
+test('signCapture (the shipping signer): header fields, views into the capture, every block verifies (both suites, random layouts)', async () => {
   for (const dev of await devices) {
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 1, max: 3000 }), fc.array(fc.record({ free: fc.nat({ max: 1e6 }) }), { maxLength: 10 }),
       async (len, servers) => {
         const capture = captureBytes(`prop ${len}`, len);
-        const s = signCapture(params(dev, capture, servers));
+        const s = await signCapture(params(dev, capture, servers));
         const h = decodeHeader(s.header);
         assert.equal(h.captureLen, BigInt(len));
         assert.deepEqual(h.captureHash, sha256(capture));
@@ -56,7 +56,7 @@ test('signCapture: header fields, views into the capture, every block verifies (
 
 test('verifyBlock with data: BLOCK_DATA_HASH for other bytes or another length', async () => {
   const [A] = await devices;
-  const s = signCapture(params(A!, captureBytes('data', 90), [{}, {}, {}]));
+  const s = await signCapture(params(A!, captureBytes('data', 90), [{}, {}, {}]));
   const b = s.blocks[1]!;
   const v = (data: Uint8Array) => verifyBlock(ctxOf(A!), s.header, s.headerSignature, { ...b, data });
   const other = Uint8Array.from(b.data);
@@ -69,7 +69,7 @@ test('verifyBlock with data: BLOCK_DATA_HASH for other bytes or another length',
 
 test('verifyBlock: stage order and context checks', async () => {
   const [A, B] = await devices;
-  const s = signCapture(params(A!, captureBytes('order', 50), [{}, {}]));
+  const s = await signCapture(params(A!, captureBytes('order', 50), [{}, {}]));
   const b = s.blocks[0]!;
   // registered key checked first; then a header suite byte that differs from the registered suite
   assert.equal(verifyBlock({ ...ctxOf(A!), suite: 2 }, s.header, s.headerSignature, b), 'DEVICE_KEY_INVALID');
@@ -95,17 +95,17 @@ test('checkBlockLayout', () => {
   assert.equal(checkBlockLayout(h, [B(1, 0, 3), B(1, 3, 3), B(3, 6, 4)]), 'BLOCK_LAYOUT');
 });
 
-test('signCapture argument checks and period', async () => {
+test('signCapture (the shipping signer): argument checks and period', async () => {
   const [A, B] = await devices;
   const cap = captureBytes('args', 20);
   const p = params(A!, cap, [{}, {}]);
-  assert.throws(() => signCapture({ ...p, split: splitCapture(19, 8, [{}]) }), /covers 19/);
-  assert.throws(() => signCapture({ ...p, split: { blocks: [{ off: 0, len: 10 }, { off: 11, len: 9 }] } }), RangeError);
-  assert.throws(() => signCapture({ ...p, split: { blocks: Array.from({ length: 9 }, (_, k) => ({ off: k, len: k === 8 ? 12 : 1 })) } }), /1\.\.8 blocks/);
-  assert.throws(() => signCapture({ ...p, split: { blocks: [] } }), RangeError);
-  assert.throws(() => signCapture({ ...p, deviceSecret: B!.secret, suite: 2 }), /deviceAddr/);
-  assert.throws(() => signCapture({ ...p, ts: T0 - 1n }), (e) => isSealcamError(e, 'CAPTURE_PERIOD'));
-  assert.throws(() => signCapture({ ...p, ts: T0 + BigInt(DELTA) }), (e) => isSealcamError(e));
-  assert.throws(() => signCapture({ ...p, mode: 3 as 1 }), /mode/);
-  assert.throws(() => signCapture({ ...p, seq: -1n }), RangeError);
+  await assert.rejects(signCapture({ ...p, split: splitCapture(19, 8, [{}]) }), /covers 19/);
+  await assert.rejects(signCapture({ ...p, split: { blocks: [{ off: 0, len: 10 }, { off: 11, len: 9 }] } }), RangeError);
+  await assert.rejects(signCapture({ ...p, split: { blocks: Array.from({ length: 9 }, (_, k) => ({ off: k, len: k === 8 ? 12 : 1 })) } }), /1\.\.8 blocks/);
+  await assert.rejects(signCapture({ ...p, split: { blocks: [] } }), RangeError);
+  await assert.rejects(signCapture({ ...p, deviceSecret: B!.secret, suite: 2 }), /deviceAddr/);
+  await assert.rejects(signCapture({ ...p, ts: T0 - 1n }), (e) => isSealcamError(e, 'CAPTURE_PERIOD'));
+  await assert.rejects(signCapture({ ...p, ts: T0 + BigInt(DELTA) }), (e) => isSealcamError(e));
+  await assert.rejects(signCapture({ ...p, mode: 3 as 1 }), /mode/);
+  await assert.rejects(signCapture({ ...p, seq: -1n }), RangeError);
 });

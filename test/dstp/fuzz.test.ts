@@ -8,7 +8,7 @@ import { parseDstpCase } from '../../src/dstp/case-json.js';
 import { parseBundle, verifyBundle, writeBundle } from '../../src/dstp/bundle.js';
 import { verifyDstpCase, verifyDstpVectorsFile } from '../../src/dstp/vectors.js';
 import { verifyBlock, type DstpVerifyContext } from '../../src/dstp/verify.js';
-import { signCapture } from '../../src/dstp/capture.js';
+import { signCapture } from '../helpers/sign.js';
 import { splitCapture } from '../../src/dstp/split.js';
 import { captureBytes, makeDevice, T0 } from './vectors/builder.js';
 
@@ -78,7 +78,7 @@ test('fuzz: vectors file verifier', () => {
 test('fuzz: bundle parser and verifier, verifyBlock on hostile bytes', async () => {
   const dev = await makeDevice(1, 'fuzz device', 0);
   const capture = captureBytes('fuzz', 200);
-  const s = signCapture({
+  const s = await signCapture({
     capture, ts: T0 + 1n, seq: 1n, mode: 1, contentType: 1, manufacturerAddr: new Uint8Array(20), ownerAddr: new Uint8Array(20),
     suite: 1, deviceSecret: dev.secret, prevHeaderDigest: new Uint8Array(32), split: splitCapture(200, 8, [{}, {}, {}]),
     fsKey: { publicKey: dev.key, sign: (i, ts, seq, d) => dev.sign(i, ts, seq, d) },

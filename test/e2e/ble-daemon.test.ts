@@ -14,8 +14,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Camera, Capture, CameraStats } from '../../src/capture/camera.js';
-import { parseDeviceConfig } from '../../src/device/config.js';
-import { DeviceDaemon } from '../../src/device/daemon.js';
+import { parseDeviceConfig } from '../../src/device/daemon/config.js';
+import { DeviceDaemon } from '../../src/device/daemon/daemon.js';
 import { ecdsaRandomSecret } from '../../src/crypto/ecdsa.js';
 import { fromHex, toHex } from '../../src/platform/bytes.js';
 import { systemClock } from '../../src/platform/clock.js';
@@ -29,7 +29,8 @@ const encodeJpeg = jpegJs.encode;
 import { Receiver } from '../../src/receiver/receiver.js';
 import type { CaptureEvent } from '../../src/receiver/types.js';
 import { BleTransport, ownerSignerFromSecret, SimRadio, type CentralBackend } from '../../src/transport/ble/index.js';
-import { cleanup, fixtureKeygen, makeDeviceState, ownerIdentity, tempDir, waitFor } from '../device/helpers/env.js';
+import { fixtureKeygen, makeDeviceState, ownerIdentity, waitFor } from '../device/helpers/env.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const NAME = 'sealcam-t';
 
@@ -52,7 +53,7 @@ class ScriptedCamera implements Camera {
     if (this.k < this.items.length && !this.stopped) {
       await new Promise((r) => setTimeout(r, this.everyMs));
       const bytes = this.items[this.k]!;
-      return { bytes: Uint8Array.from(bytes), captureTime: BigInt(Date.now()), contentType: 3, mode: 1, seq: this.k++ };
+      return { bytes: Uint8Array.from(bytes), captureTime: BigInt(Date.now()), contentType: bytes[0] === 0xff && bytes[1] === 0xd8 ? 1 : 3, mode: 1, seq: this.k++ };
     }
     if (!this.stopped) await new Promise<void>((r) => (this.wake = r));
     return null;
@@ -113,7 +114,7 @@ test('daemon → BLE → owner receiver: provenance first, byte-identical captur
   const dir = await tempDir('sealcam-ble-e2e-');
   const stateDir = join(dir, 'state');
   const owner = ownerIdentity();
-  (await makeDeviceState(stateDir, owner)).destroy();
+  (await makeDeviceState(stateDir, owner, { n: 3, T: 600, delta: 60000 })).destroy();
   const man = JSON.parse(await readFile(join(stateDir, 'manufacturer.pub.json'), 'utf8')) as { suite: 1 | 2; publicKey: string };
   const rng = new SeededRng('ble-e2e');
   // Even captures are real JPEGs (they get a signed thumbnail in their PREVIEW), odd ones raw bytes (none).
@@ -170,6 +171,9 @@ test('daemon → BLE → owner receiver: provenance first, byte-identical captur
     assert.equal(st.blocksDuplicate, 0);
     assert.deepEqual(st.rejections, { DATA_REQUIRED: 3 * items.length });
     assert.deepEqual(st.previews, { VERIFIED: items.length });
+    // Each JPEG's capture-time C2PA manifest follows its stripped blocks; the phone keeps it until the full blocks complete the capture.
+    assert.equal(st.c2pa['STORED'], items.length / 2, JSON.stringify(st.c2pa));
+    assert.deepEqual(Object.keys(st.c2pa).filter((k) => k !== 'STORED' && k !== 'PARKED'), [], JSON.stringify(st.c2pa));
     const ds = daemon.status();
     assert.equal(ds.delivery.counters.sessions, 1, 'one delivery session on the device');
     assert.equal(ds.delivery.counters.delivered, 3 * items.length);
@@ -198,7 +202,7 @@ test('daemon → BLE → owner receiver: provenance first, byte-identical captur
     await loop;
     await daemon.stop();
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
     clearInterval(keepAlive);
   }
 });

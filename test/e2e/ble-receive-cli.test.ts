@@ -10,14 +10,15 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runReceive, type ReceiveIo } from '../../src/cli/commands/receive.js';
-import { parseDeviceConfig } from '../../src/device/config.js';
-import { DeviceDaemon } from '../../src/device/daemon.js';
+import { parseDeviceConfig } from '../../src/device/daemon/config.js';
+import { DeviceDaemon } from '../../src/device/daemon/daemon.js';
 import { toHex } from '../../src/platform/bytes.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 import { createKeyFile } from '../../src/receiver/identity.js';
 import { SimRadio } from '../../src/transport/ble/index.js';
-import { cleanup, fixtureKeygen, makeDeviceState, tempDir } from '../device/helpers/env.js';
+import { fixtureKeygen, makeDeviceState } from '../device/helpers/env.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 function io(extra: Partial<ReceiveIo> = {}): ReceiveIo & { outs: string[]; errs: string[] } {
   const outs: string[] = [];
@@ -42,7 +43,7 @@ test('sealcam receive --ble: usage errors, a missing @stoprocent/noble is a clea
       assert.match(msg, /npm install @stoprocent\/noble/);
     }
   } finally {
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
@@ -52,7 +53,7 @@ test('sealcam receive --ble NAME over the simulated radio: a verified preview an
   const stateDir = join(dir, 'state');
   const key = join(dir, 'owner.key');
   const owner = await createKeyFile(key);
-  const identity = await makeDeviceState(stateDir, owner);
+  const identity = await makeDeviceState(stateDir, owner, { n: 2, T: 32, delta: 60000 });
   const man = JSON.parse(await readFile(join(stateDir, 'manufacturer.pub.json'), 'utf8')) as { suite: 1 | 2; publicKey: string };
   const radio = new SimRadio({ clock: systemClock, connectDelayMs: 5 });
   const daemon = new DeviceDaemon({
@@ -74,7 +75,7 @@ test('sealcam receive --ble NAME over the simulated radio: a verified preview an
     for (const c of caps) {
       assert.deepEqual([c.verdict, c.blocks, c.device], ['verified', 2, toHex(identity.address)]);
       const p = previews.find((x) => x.seq === c.seq);
-      assert.equal(p?.verdict, 'verified', `a verified preview of seq ${c.seq}`);
+      assert.equal(p?.verdict, 'verified', `a verified preview of seq ${c.seq}: ${r.errs.join('\n')}`);
     }
     const summary = JSON.parse(r.outs.at(-1)!) as { event: string; rejections: Record<string, number>; duplicates: number };
     assert.equal(summary.event, 'summary');
@@ -83,7 +84,7 @@ test('sealcam receive --ble NAME over the simulated radio: a verified preview an
   } finally {
     await daemon.stop();
     identity.destroy();
-    await cleanup(dir);
+    await removeDir(dir);
     clearInterval(keepAlive);
   }
 });

@@ -15,10 +15,11 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { ecdsaSign } from '../../src/crypto/ecdsa.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { parseDeviceConfig } from '../../src/device/config.js';
-import { startBleOwnerLink } from '../../src/device/transport-ble.js';
+import { parseDeviceConfig } from '../../src/device/daemon/config.js';
+import { startBleOwnerLink } from '../../src/device/links/ble.js';
 import { equalBytes, toHex, utf8 } from '../../src/platform/bytes.js';
 import { HEADER_OFFSETS } from '../../src/dstp/header.js';
+import type { SignedCapture } from '../helpers/sign.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 import { SeededRng } from '../../src/platform/rng.js';
@@ -28,8 +29,9 @@ import { THUMBNAIL_TAG } from '../../src/transport/ble/preview.js';
 import { BleTransport, ownerSignerFromSecret, SimRadio } from '../../src/transport/ble/index.js';
 import { AckStatus, decodeMessage, MessageKind, type BlockMessage } from '../../src/transport/messages.js';
 import type { Connection, Frame } from '../../src/transport/transport.js';
-import { cleanup, ownerIdentity, startReceiver, T0, waitFor } from '../receiver/harness.js';
+import { ownerIdentity, startReceiver, T0, waitFor } from '../receiver/harness.js';
 import { blockMessages, captureBytes, DeviceSide, SimDevice } from '../receiver/sim.js';
+import { removeDir } from '../helpers/temp.js';
 
 const NAME = 'sealcam-thumb';
 const TAG_LEN = utf8(THUMBNAIL_TAG).length;
@@ -50,7 +52,8 @@ test('BLE owner link: each JPEG capture\'s PREVIEW brings a device-signed thumbn
   const rogue = sha256(utf8('not the device key'));
   const items = [photo(640, 480, 10), photo(320, 400, 200), captureBytes('not-a-jpeg', 9000), photo(480, 360, 90)];
   const FORGED = 4n; // seq 4: its thumbnail is signed with another key
-  const signed = items.map((bytes, k) => dev.capture(BigInt(k + 1), bytes, { blocks: 3 }));
+  const signed: SignedCapture[] = [];
+  for (const [k, bytes] of items.entries()) signed.push(await dev.capture(BigInt(k + 1), bytes, { blocks: 3 }));
   const config = parseDeviceConfig(['version: 1', `stateDir: ${JSON.stringify(join(dir, 'dev'))}`, 'tcp: { enabled: false }', `ble: { enabled: true, name: ${NAME}, fullData: idle }`, ''].join('\n'));
 
   // The device side: HELLO, REG, then every block of every capture; the link sends them provenance first.
@@ -137,6 +140,6 @@ test('BLE owner link: each JPEG capture\'s PREVIEW brings a device-signed thumbn
     clearInterval(keepAlive);
     await link.stop();
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

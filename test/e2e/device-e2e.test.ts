@@ -11,36 +11,31 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run as exportRun } from '../../src/cli/commands/export.js';
-import { verifyReceiverBundle } from '../../src/receiver/bundle.js';
+import { verifyCaptureBundle } from '../../src/verify/capture.js';
 import { toHex } from '../../src/platform/bytes.js';
 import { makeJpeg, readComment } from '../fixtures/capture-mjpeg.mjs';
-import { spawnDaemon, writeConfig } from '../device/helpers/daemon-proc.js';
-import { cleanup, makeDeviceState, ownerIdentity, tempDir, waitFor } from '../device/helpers/env.js';
-import { startOwnerReceiver } from '../device/helpers/owner-receiver.js';
+import { waitFor } from '../helpers/wait.js';
+import { daemonRig } from './rig.js';
 
 const W = 160;
 const H = 128;
 
 test('device daemon end to end: periods, key rollover, TCP receiver verifies and reassembles byte-identical captures, clean SIGTERM', async () => {
-  const dir = await tempDir('sealcam-e2e-');
-  const stateDir = join(dir, 'state');
-  const owner = ownerIdentity();
-  const identity = await makeDeviceState(stateDir, owner);
-  const cfg = join(dir, 'device.yaml');
   // T·Δ = 4.2 s: a cycle ends during the test; the next one is generated in the background after 30 %.
-  await writeConfig(cfg, { stateDir, n: 3, T: 6, periodMs: 700, intervalMs: 250, width: W, height: H, nextCycleAt: 0.3 });
-  const rcv = await startOwnerReceiver(join(dir, 'store'), owner, stateDir);
-  const d = spawnDaemon(cfg);
+  const rig = await daemonRig('sealcam-e2e-', { n: 3, T: 6, periodMs: 700, intervalMs: 250, width: W, height: H, nextCycleAt: 0.3 });
+  const { dir, owner, identity, rcv } = rig;
   try {
-    let port: number | null = null;
-    rcv.connect(() => port);
-    port = await d.port();
+    const d = await rig.spawn();
     // A rollover: captures of a second key cycle reach the receiver (robust even if a slow machine let the
     // first cycle expire before the next one was ready).
     await waitFor(() => new Set([...rcv.captures.values()].map((c) => c.keyId)).size >= 2, 'captures of a second key cycle', 90_000);
     await d.waitLog((l) => l.msg === 'keys: key cycle switched', 'the cycle switch in the log');
     const rolled = d.queued().length;
     await waitFor(() => d.queued().length >= rolled + 3, 'captures after the rollover', 60_000);
+    // Several periods: how many the first cycle contributed depends on how fast the daemon started
+    // (its cycle's clock runs from the test's start), so wait for them rather than assume them.
+    const periods = () => new Set([...rcv.captures.values()].map((c) => `${c.keyId}/${c.m}`)).size;
+    await waitFor(() => periods() >= 4, 'captures of four periods', 60_000);
     const want = d.queued();
     await waitFor(() => want.every((s) => rcv.captures.has(s)), 'every queued capture at the receiver', 60_000);
     d.child.kill('SIGTERM');
@@ -50,7 +45,9 @@ test('device daemon end to end: periods, key rollover, TCP receiver verifies and
     assert.deepEqual(rcv.chainEvents, [], 'no gap, reorder or fork');
 
     const caps = [...rcv.captures.values()].sort((a, b) => (a.seq < b.seq ? -1 : 1));
-    assert.ok(caps.length >= 8, `enough captures (${caps.length})`);
+    // How many fall in the first cycle depends on how long the daemon took to start (its cycle's
+    // clock runs from the test's start); what counts is that every queued capture arrived.
+    assert.ok(caps.length >= want.length && want.length >= rolled + 3, `every queued capture arrived (${caps.length} of ${want.length})`);
     let prev = '00'.repeat(32);
     for (const c of caps) {
       assert.equal(c.deviceAddr, toHex(identity.address));
@@ -82,18 +79,14 @@ test('device daemon end to end: periods, key rollover, TCP receiver verifies and
     } finally {
       console.log = log;
     }
-    assert.equal(rc, 0);
+    assert.equal(rc, 0, lines.join("\n"));
     const files = (await readdir(join(out, toHex(identity.address)))).filter((f) => f.endsWith('.json'));
     assert.equal(files.length, caps.length);
     for (const f of files.slice(0, 3)) {
-      const v = verifyReceiverBundle(JSON.parse(await readFile(join(out, toHex(identity.address), f), 'utf8')));
+      const v = verifyCaptureBundle(JSON.parse(await readFile(join(out, toHex(identity.address), f), 'utf8')));
       assert.equal(v.valid, true, `${f}: ${v.reason}`);
     }
   } finally {
-    if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
-    await d.exited;
-    await rcv.stop().catch(() => {});
-    identity.destroy();
-    await cleanup(dir);
+    await rig.close();
   }
 });

@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaptureEvent } from '../../src/receiver/types.js';
-import { spawnDaemon, writeConfig } from '../device/helpers/daemon-proc.js';
-import { cleanup, makeDeviceState, ownerIdentity, tempDir, waitFor } from '../device/helpers/env.js';
-import { startOwnerReceiver } from '../device/helpers/owner-receiver.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+import { daemonRig } from './rig.js';
 
 /** Asserts the received captures form one unbroken prevHeaderDigest chain from the first capture. */
 export function assertChain(caps: Iterable<CaptureEvent>): void {
@@ -30,7 +31,7 @@ test('a corrupt config is refused with exit code 2 and every problem listed', as
       'version: 1', `stateDir: ${join(dir, 'state')}`, 'colour: blue', 'keys: { modulusBits: 1024, periods: 1 }',
       'camera: { backend: webcam, width: wide }', 'outbox: { retryBaseMs: 5 }', '',
     ].join('\n'));
-    const d = spawnDaemon(cfg);
+    const d = startDaemon(cfg);
     const { code } = await d.exited;
     assert.equal(code, 2);
     const err = d.stderr();
@@ -38,37 +39,25 @@ test('a corrupt config is refused with exit code 2 and every problem listed', as
       assert.ok(err.includes(needle), `stderr lists ${needle}:\n${err}`);
     }
     await writeFile(cfg, 'version: 1\nkeys: [unclosed\n');
-    const y = spawnDaemon(cfg);
+    const y = startDaemon(cfg);
     assert.equal((await y.exited).code, 2);
     assert.match(y.stderr(), /yaml:/);
   } finally {
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
 test('SIGKILL mid-stream, then restart: every queued capture arrives, no seq is reused, the chain is intact', async () => {
-  const dir = await tempDir('sealcam-kill-');
-  const stateDir = join(dir, 'state');
-  const owner = ownerIdentity();
-  const identity = await makeDeviceState(stateDir, owner);
-  const cfg = join(dir, 'device.yaml');
-  await writeConfig(cfg, { stateDir, n: 2, T: 64, periodMs: 500, intervalMs: 150 });
-  const rcv = await startOwnerReceiver(join(dir, 'store'), owner, stateDir);
-  let port: number | null = null;
-  rcv.connect(() => port);
-  const first = spawnDaemon(cfg);
-  let second: ReturnType<typeof spawnDaemon> | null = null;
+  const rig = await daemonRig('sealcam-kill-', { n: 2, T: 64, periodMs: 500, intervalMs: 150 });
+  const { rcv } = rig;
   try {
-    port = await first.port();
+    const first = await rig.spawn();
     await waitFor(() => first.queued().length >= 6, 'six captures in the first run', 60_000);
     first.child.kill('SIGKILL');
     const killed = await first.exited;
     assert.equal(killed.signal, 'SIGKILL');
     const run1 = first.queued();
-    port = null;
-    second = spawnDaemon(cfg);
-    port = await second.port();
-    const d2 = second;
+    const d2 = await rig.spawn();
     await waitFor(() => d2.queued().length >= 4, 'captures after the restart', 60_000);
     const run2 = d2.queued();
     await waitFor(() => [...run1, ...run2].every((s) => rcv.captures.has(s)), 'every logged capture at the receiver', 60_000);
@@ -80,12 +69,6 @@ test('SIGKILL mid-stream, then restart: every queued capture arrives, no seq is 
     assert.deepEqual(rcv.chainEvents.filter((e) => e.kind === 'fork'), [], 'no fork');
     assert.deepEqual(rcv.rejected, []);
   } finally {
-    for (const d of [first, second]) {
-      if (d && d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
-      await d?.exited;
-    }
-    await rcv.stop();
-    identity.destroy();
-    await cleanup(dir);
+    await rig.close();
   }
 });

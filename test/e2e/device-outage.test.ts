@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { run as exportRun } from '../../src/cli/commands/export.js';
 import { verifyBundle } from '../../src/dstp/bundle.js';
 import { toHex } from '../../src/platform/bytes.js';
-import { spawnDaemon, writeConfig, type LogLine } from '../device/helpers/daemon-proc.js';
-import { cleanup, makeDeviceState, ownerIdentity, tempDir, waitFor } from '../device/helpers/env.js';
-import { startOwnerReceiver } from '../device/helpers/owner-receiver.js';
+import type { LogLine } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+import { daemonRig } from './rig.js';
 
 async function quietly<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
   const lines: string[] = [];
@@ -27,16 +27,10 @@ async function quietly<T>(fn: () => Promise<T>): Promise<{ value: T; lines: stri
 }
 
 test('receiver unreachable, then back: captures wait in the outbox (exportable), then the outbox drains', async () => {
-  const dir = await tempDir('sealcam-outage-');
-  const stateDir = join(dir, 'state');
-  const owner = ownerIdentity();
-  const identity = await makeDeviceState(stateDir, owner);
-  const cfg = join(dir, 'device.yaml');
-  await writeConfig(cfg, { stateDir, n: 2, T: 600, periodMs: 1000, intervalMs: 200 });
-  const first = spawnDaemon(cfg);
-  let second: ReturnType<typeof spawnDaemon> | null = null;
-  const rcv = await startOwnerReceiver(join(dir, 'store'), owner, stateDir);
+  const rig = await daemonRig('sealcam-outage-', { n: 2, T: 600, periodMs: 1000, intervalMs: 200 });
+  const { dir, stateDir, owner, rcv } = rig;
   try {
+    const first = await rig.spawn({ connect: false });
     await waitFor(() => first.queued().length >= 5, 'captures with nobody listening', 60_000);
     first.child.kill('SIGTERM');
     assert.equal((await first.exited).code, 0, first.stderr());
@@ -49,12 +43,9 @@ test('receiver unreachable, then back: captures wait in the outbox (exportable),
     assert.deepEqual(written.map((w) => BigInt(w.seq)).sort((a, b) => (a < b ? -1 : 1)), held, 'every held capture is exported');
     for (const w of written) assert.equal(verifyBundle(JSON.parse(await readFile(w.bundle, 'utf8'))).valid, true, w.bundle);
 
-    second = spawnDaemon(cfg);
-    const d2 = second;
-    let port: number | null = null;
-    port = await d2.port();
+    const d2 = await rig.spawn({ connect: false });
     await waitFor(() => d2.queued().length >= 2, 'more captures before the receiver is back', 60_000);
-    rcv.connect(() => port);
+    rig.connect();
     await waitFor(() => [...held, ...d2.queued()].every((s) => rcv.captures.has(s)), 'the backlog at the receiver', 60_000);
     const caughtUp = d2.queued().at(-1)!;
     let status: LogLine['status'] = null;
@@ -75,12 +66,6 @@ test('receiver unreachable, then back: captures wait in the outbox (exportable),
     assert.equal((await d2.exited).code, 0, d2.stderr());
     assert.deepEqual(rcv.rejected, []);
   } finally {
-    for (const d of [first, second]) {
-      if (d && d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
-      await d?.exited;
-    }
-    await rcv.stop();
-    identity.destroy();
-    await cleanup(dir);
+    await rig.close();
   }
 });

@@ -8,8 +8,9 @@
  * capture is stored at both servers and reassembles to the same bytes; the
  * servers' signed STATUS reaches the device and drives Algorithm 1 (server B
  * reports little free space, so its block is much smaller); restarting server B
- * ends its session and the device opens a new one (HELLO, REG again) and
- * re-sends what B lacks; the outbox drains (every destination acknowledged).
+ * changes nothing for the device (there is no MQTT session to lose: what it
+ * sent meanwhile waited at the broker, B answers each message on its own) and
+ * B goes on storing; the outbox drains (every destination acknowledged).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,13 +18,14 @@ import { readFile, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { concat, toHex } from '../../src/platform/bytes.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
-import { BlockStore, blockPath, startStorageServer, verifyStore, type ServerConfig, type StorageServer } from '../../src/server/index.js';
+import { BlockStore, startStorageServer, verifyStore, type ServerConfig, type StorageServer } from '../../src/server/index.js';
 import { makeJpeg, readComment } from '../fixtures/capture-mjpeg.mjs';
-import { spawnDaemon, type LogLine } from '../device/helpers/daemon-proc.js';
-import { cleanup, makeDeviceState, ownerIdentity, tempDir, waitFor } from '../device/helpers/env.js';
+import { startDaemon, type LogLine } from '../helpers/daemon.js';
+import { makeDeviceState, ownerIdentity, waitFor } from '../device/helpers/env.js';
 import { startOwnerReceiver } from '../device/helpers/owner-receiver.js';
 import { serverConfig } from '../server/helpers.js';
 import { MOSQUITTO_URL, probe, uniq } from '../transport/mqtt/brokers.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const W = 160;
 const H = 128;
@@ -57,8 +59,8 @@ async function serverBlocks(dataDir: string, devHex: string, seqs: { seq: bigint
     for (const { seq, c } of seqs) {
       const blocks = new Map<number, Uint8Array>();
       for (let i = 1; i <= c; i++) {
-        const rec = store.lookup(devHex, seq, i);
-        if (rec) blocks.set(i, new Uint8Array(await readFile(blockPath(dataDir, toHex(rec.blockHash)))));
+        const data = await store.read(devHex, seq, i);
+        if (data) blocks.set(i, data);
       }
       out.set(seq, blocks);
     }
@@ -73,7 +75,7 @@ test('daemon over Mosquitto to two storage servers and over TCP to the owner: ve
   const dir = await tempDir('sealcam-mqtt-e2e-');
   const stateDir = join(dir, 'state');
   const owner = ownerIdentity();
-  const identity = await makeDeviceState(stateDir, owner);
+  const identity = await makeDeviceState(stateDir, owner, { n: 3, T: 600, delta: 1000 });
   const devHex = toHex(identity.address);
   const man = JSON.parse(await readFile(join(stateDir, 'manufacturer.pub.json'), 'utf8')) as { suite: 1 | 2; publicKey: string };
   const prefix = `${uniq()}/v1`;
@@ -92,19 +94,19 @@ test('daemon over Mosquitto to two storage servers and over TCP to the owner: ve
   const rcv = await startOwnerReceiver(join(dir, 'receiver'), owner, stateDir);
   const cfgPath = join(dir, 'device.yaml');
   await deviceConfig(cfgPath, { stateDir, prefix, servers: [a, b] });
-  const d = spawnDaemon(cfgPath, [], { FAKE_RPICAM_STALL_AFTER: String(FRAMES) });
+  const d = startDaemon(cfgPath, { env: { FAKE_RPICAM_STALL_AFTER: String(FRAMES) } });
   try {
     let port: number | null = null;
     rcv.connect(() => port);
-    port = await d.port();
+    port = await d.listening();
     const opened = (sid: string) => d.logs.filter((l) => l.msg === 'mqtt: session with the storage server opened' && l.server === sid).length;
     await waitFor(() => opened('store-a') >= 1 && opened('store-b') >= 1, 'MQTT sessions with both servers', 60_000);
 
-    // Restart server B once it holds a few captures: its session ends, the device opens a new one.
+    // Restart server B once it holds a few captures: the device's session with B goes on, B goes on storing.
     await waitFor(() => b.stats().storeBlocks >= 4, 'blocks at server B', 60_000);
     await b.stop();
     b = await startStorageServer(cfgB, { logger });
-    await waitFor(() => opened('store-b') >= 2, 'a new session with the restarted server B', 60_000);
+    await waitFor(() => b.stats().stored >= 1, 'the restarted server B storing blocks the device sent', 60_000);
 
     // The camera stalls after FRAMES frames: wait until every queued capture is everywhere and the outbox is empty.
     await d.waitLog((l) => l.msg === 'capture queued', 'a first capture');
@@ -116,11 +118,15 @@ test('daemon over Mosquitto to two storage servers and over TCP to the owner: ve
       await waitFor(() => d.logs.filter((l) => l.msg === 'status').length > seen, 'a status line', 10_000);
       status = d.logs.filter((l) => l.msg === 'status').at(-1)!.status;
       const ob = (status as { outbox: { records: number; oldestSeq: string | null } }).outbox;
-      return ob.records === 0 && ob.oldestSeq === null && d.queued().every((s) => rcv.captures.has(s));
+      // The camera stalled (the interval policy, one capture per 250 ms while frames come, made its
+      // last one 2 s ago, long enough for it to be signed and queued): no capture joins the queue now.
+      const cam = (status as { camera: { sinceLastFrameMs: number | null } }).camera;
+      const done = (cam.sinceLastFrameMs ?? 0) >= 2000;
+      return done && ob.records === 0 && ob.oldestSeq === null && d.queued().every((s) => rcv.captures.has(s));
     }, 'the outbox to drain (every destination acknowledged every block)', 90_000, 300);
     const st = status as unknown as { delivery: { counters: { rejected: number; badAcks: number; delivered: number; sessions: number } } };
     if (process.env['SEALCAM_DEBUG']) console.log(JSON.stringify(st.delivery.counters));
-    assert.ok(st.delivery.counters.sessions >= 4, 'sessions: the owner over TCP, A, B, and B again after its restart');
+    assert.ok(st.delivery.counters.sessions >= 3, 'sessions: the owner over TCP, A, B');
     assert.equal(st.delivery.counters.rejected, 0);
     assert.equal(st.delivery.counters.badAcks, 0);
     d.child.kill('SIGTERM');
@@ -164,7 +170,7 @@ test('daemon over Mosquitto to two storage servers and over TCP to the owner: ve
     assert.ok(skewed.length >= caps.length / 2, `captures split by the servers' signed free space: ${skewed.length}/${caps.length}`);
     const refused = d.logs.filter((l) => l.msg === 'delivery: server status refused').map((l) => l.code);
     assert.deepEqual(refused.filter((c) => c !== 'STATUS_STALE'), [], 'every STATUS verified (a retained one seen again by a new session is stale)');
-    assert.ok(d.logs.some((l) => l.msg === 'mqtt: session with the storage server ended; reopening' && l.server === 'store-b'));
+    assert.equal(opened('store-b'), 1, "B's restart did not end the device's session with it");
   } finally {
     if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
     await d.exited;
@@ -172,6 +178,6 @@ test('daemon over Mosquitto to two storage servers and over TCP to the owner: ve
     await a.stop().catch(() => {});
     await b.stop().catch(() => {});
     identity.destroy();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

@@ -11,8 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromHex } from '../../src/platform/bytes.js';
 import { runConnectLoop } from '../../src/receiver/connect-loop.js';
@@ -20,8 +19,9 @@ import { readKeyFile } from '../../src/receiver/identity.js';
 import { Receiver } from '../../src/receiver/receiver.js';
 import type { CaptureEvent } from '../../src/receiver/types.js';
 import { connectTcp } from '../../src/transport/tcp/tcp-transport.js';
-import { runCli, startDaemon, waitFor } from '../deploy/helpers/proc.js';
+import { runCli, startDaemon, waitFor } from '../helpers/daemon.js';
 import { cliOk, ownerKey, provisionDevice, writeDeviceConfig } from '../deploy/helpers/product.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const ZERO = '00'.repeat(20);
 
@@ -32,7 +32,7 @@ async function refused(args: string[], code: string): Promise<void> {
 }
 
 test('provision → device → bind: headers carry manufacturer, device and owner; records verify; bad and reused nonces refused', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-product-'));
+  const dir = await tempDir('sealcam-product-');
   const p = await provisionDevice(dir);
   assert.match(p.deviceAddr, /^[0-9a-f]{40}$/);
   assert.equal(p.summary.manufacturerAddr, p.manufacturer.address);
@@ -125,6 +125,6 @@ test('provision → device → bind: headers carry manufacturer, device and owne
     await loop;
     await d.kill();
     await receiver.stop();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 });

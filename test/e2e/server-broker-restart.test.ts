@@ -7,11 +7,12 @@ import { startStorageServer, verifyStore, type StorageServer } from '../../src/s
 import { MqttTransport } from '../../src/transport/mqtt/index.js';
 import type { BlockMessage } from '../../src/transport/messages.js';
 import { PrivateMosquitto, uniq } from '../transport/mqtt/brokers.js';
-import { blockMsg, bytesOf, capture, makeDevice, serverConfig, tempDir, type TestDevice } from '../server/helpers.js';
+import { blockMsg, bytesOf, capture, makeDevice, serverConfig, type TestDevice } from '../server/helpers.js';
 import { deliverAll } from '../server/mqtt-device.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 let mosq: PrivateMosquitto;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+let tmp: string;
 let server: StorageServer;
 let dev: TestDevice;
 let blocks: BlockMessage[];
@@ -19,25 +20,25 @@ const prefix = `${uniq()}/v1`;
 
 before(async () => {
   mosq = await PrivateMosquitto.start();
-  tmp = await tempDir();
+  tmp = await tempDir('sealcam-server-');
   dev = await makeDevice('broker-restart', { t0: BigInt(Date.now() - 5000), primeIdx: 0 });
   const now = BigInt(Date.now());
-  blocks = Array.from({ length: 12 }, (_, k) => capture(dev, now, BigInt(k + 1), bytesOf(`restart ${k}`, 200_000), 4))
+  blocks = (await Promise.all(Array.from({ length: 12 }, (_, k) => capture(dev, now, BigInt(k + 1), bytesOf(`restart ${k}`, 200_000), 4))))
     .flatMap((cap) => cap.blocks.map((b) => blockMsg(cap, b.i)));
-  server = await startStorageServer(serverConfig(tmp.dir, {
-    mqtt: { enabled: true, url: mosq.url, topicPrefix: prefix, clientId: `${uniq()}-srv`, protocolVersion: 5, sessionExpirySec: 300, gapTimeoutMs: 1000 },
+  server = await startStorageServer(serverConfig(tmp, {
+    mqtt: { enabled: true, url: mosq.url, topicPrefix: prefix, clientId: `${uniq()}-srv`, protocolVersion: 5, sessionExpirySec: 300 },
   }));
 });
 after(async () => {
   await server.stop();
   await mosq.dispose();
-  await tmp.remove();
+  await removeDir(tmp);
 });
 
 test('broker stopped and restarted mid-stream: every block delivered, each stored once', async () => {
   const transport = new MqttTransport({
     url: mosq.url, clientId: `${uniq()}-dev`, topicPrefix: prefix, protocolVersion: 5, sessionExpirySec: 300,
-    openTimeoutMs: 3000, gapTimeoutMs: 1000, reconnect: { initialMs: 50, maxMs: 400 },
+    openTimeoutMs: 3000, reconnect: { initialMs: 50, maxMs: 400 },
   });
   const restartAt = new Set([10, 30]);
   const restarts: Promise<void>[] = [];
@@ -62,7 +63,7 @@ test('broker stopped and restarted mid-stream: every block delivered, each store
   }
   assert.equal(server.stats().storeBlocks, blocks.length);
   assert.equal(server.stats().stored, blocks.length, 'no block was STORED twice');
-  const v = await verifyStore(tmp.dir);
+  const v = await verifyStore(tmp);
   assert.deepEqual(v.problems, []);
   assert.equal(v.records, blocks.length);
 });

@@ -9,10 +9,11 @@ import { SERVER_KEY_FILE, startStorageServer, verifyStore, type StorageServer } 
 import { MqttTransport } from '../../src/transport/mqtt/index.js';
 import type { BlockMessage } from '../../src/transport/messages.js';
 import { MOSQUITTO_URL, probe, uniq } from '../transport/mqtt/brokers.js';
-import { blockMsg, bytesOf, capture, makeDevice, serverConfig, tempDir, type TestDevice } from '../server/helpers.js';
+import { blockMsg, bytesOf, capture, makeDevice, serverConfig, type TestDevice } from '../server/helpers.js';
 import { deliverAll } from '../server/mqtt-device.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+let tmp: string;
 const servers: StorageServer[] = [];
 let dev: TestDevice;
 let blocks: BlockMessage[];
@@ -21,16 +22,16 @@ const group = uniq();
 
 before(async () => {
   await probe(MOSQUITTO_URL);
-  tmp = await tempDir();
+  tmp = await tempDir('sealcam-server-');
   dev = await makeDevice('group', { t0: BigInt(Date.now() - 5000), primeIdx: 2 });
   const now = BigInt(Date.now());
-  blocks = Array.from({ length: 8 }, (_, k) => capture(dev, now, BigInt(k + 1), bytesOf(`group ${k}`, 40_000), 4))
+  blocks = (await Promise.all(Array.from({ length: 8 }, (_, k) => capture(dev, now, BigInt(k + 1), bytesOf(`group ${k}`, 40_000), 4))))
     .flatMap((cap) => cap.blocks.map((b) => blockMsg(cap, b.i)));
   for (const member of ['a', 'b']) {
-    const dataDir = join(tmp.dir, member);
+    const dataDir = join(tmp, member);
     if (member === 'b') {
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
-      await copyFile(join(tmp.dir, 'a', SERVER_KEY_FILE), join(dataDir, SERVER_KEY_FILE)); // one identity for the group
+      await copyFile(join(tmp, 'a', SERVER_KEY_FILE), join(dataDir, SERVER_KEY_FILE)); // one identity for the group
     }
     servers.push(await startStorageServer(serverConfig(dataDir, {
       mqtt: { enabled: true, url: MOSQUITTO_URL, topicPrefix: prefix, clientId: `${group}-${member}`, shareGroup: group, member, protocolVersion: 5, sessionExpirySec: 60 },
@@ -39,7 +40,7 @@ before(async () => {
 });
 after(async () => {
   for (const s of servers) await s.stop();
-  await tmp.remove();
+  await removeDir(tmp);
 });
 
 test('a shared group stores every block once per delivery, both members take part', async () => {

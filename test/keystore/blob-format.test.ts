@@ -1,14 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { decodeBlob, encodeBlob } from '../../src/keystore/blob-format.js';
 import { loadCredentialKey, parseKeyMaterial } from '../../src/keystore/credential-key.js';
 import { decodeDeviceKey, decodeMeta, encodeDeviceKey, encodeMeta } from '../../src/keystore/records.js';
+import type { KeyMeta } from '../../src/keystore/keystore.js';
 import { isSealcamError } from '../../src/platform/errors.js';
 import { SeededRng } from '../../src/platform/rng.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const KEY = new Uint8Array(32).fill(0x11);
 const code = (c: string) => (e: unknown) => isSealcamError(e, c);
@@ -74,13 +75,21 @@ describe('records', () => {
     const dk = { suite: 1 as const, secret: new Uint8Array(32).fill(3) };
     assert.deepEqual(decodeDeviceKey(encodeDeviceKey(dk)), dk);
     assert.throws(() => decodeDeviceKey(encodeDeviceKey(dk).subarray(1)), code('KEYSTORE_FORMAT'));
-    const meta = { chain: [{ keyId: new Uint8Array(32).fill(1), prevKeyId: new Uint8Array(32), t0: 5n, end: 9n, registered: false }] };
+    const meta: KeyMeta = { chain: [
+      { publicKey: new Uint8Array(333).fill(1), link: null },
+      { publicKey: new Uint8Array(333).fill(2), link: { kind: 'endorse', signature: new Uint8Array(295).fill(3) } },
+      { publicKey: new Uint8Array(333).fill(4), link: { kind: 'restart', prevKeyId: new Uint8Array(32).fill(5), signature: new Uint8Array(64).fill(6), acks: [] } },
+    ] };
     const enc = encodeMeta(meta);
     assert.deepEqual(decodeMeta(enc), meta);
     assert.throws(() => decodeMeta(enc.subarray(0, enc.length - 1)), code('KEYSTORE_FORMAT'));
-    const flag = enc.slice();
-    flag[flag.length - 1] = 2;
-    assert.throws(() => decodeMeta(flag), code('KEYSTORE_FORMAT'));
+    assert.throws(() => decodeMeta(Uint8Array.of(...enc, 0)), code('KEYSTORE_FORMAT'));
+    const kind = enc.slice();
+    kind[3 + 2 + 333] = 9; // C1's link kind
+    assert.throws(() => decodeMeta(kind), code('KEYSTORE_FORMAT'));
+    const v1 = enc.slice();
+    v1[0] = 1;
+    assert.throws(() => decodeMeta(v1), code('KEYSTORE_VERSION'));
   });
 });
 
@@ -99,7 +108,7 @@ describe('credential key', () => {
   });
 
   it('reads $CREDENTIALS_DIRECTORY/sealcam.key; absent directory or file gives null', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sealcam-cred-'));
+    const dir = await tempDir('sealcam-cred-');
     try {
       assert.equal(await loadCredentialKey({ credentialsDirectory: null }), null);
       assert.equal(await loadCredentialKey({ credentialsDirectory: dir }), null);
@@ -110,7 +119,7 @@ describe('credential key', () => {
       await writeFile(join(dir, 'sealcam.key'), new Uint8Array(4096));
       await assert.rejects(loadCredentialKey({ credentialsDirectory: dir }), code('KEYSTORE_KEY_FORMAT'));
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 });

@@ -15,10 +15,12 @@ export interface ContractSubject {
 }
 
 const bytes = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
-const meta = (registered: boolean): KeyMeta => ({
+const meta = (restarted: boolean): KeyMeta => ({
   chain: [
-    { keyId: bytes(32, 1), prevKeyId: bytes(32, 0), t0: 1_000n, end: 2_000n, registered: true },
-    { keyId: bytes(32, 2), prevKeyId: bytes(32, 1), t0: 2_000n, end: 3_000n, registered },
+    { publicKey: bytes(333, 1), link: null },
+    restarted
+      ? { publicKey: bytes(333, 2), link: { kind: 'restart', prevKeyId: bytes(32, 3), signature: bytes(64, 4), acks: [{ suite: 2, serverPublicKey: bytes(65, 5), seenAt: 7n, signature: bytes(64, 6) }] } }
+      : { publicKey: bytes(333, 2), link: { kind: 'endorse', signature: bytes(295, 7) } },
   ],
 });
 
@@ -127,9 +129,11 @@ export function keyStoreContract(name: string, make: () => Promise<ContractSubje
         await assert.rejects(async () => store.saveCycleState('x' as unknown as Uint8Array), TypeError);
         await assert.rejects(async () => store.saveDeviceKey({ suite: 3 as 1, secret: bytes(32, 1) }), /suite/);
         await assert.rejects(async () => store.saveDeviceKey({ suite: 1, secret: bytes(31, 1) }), /key\.secret/);
-        const bad = { chain: [{ ...meta(true).chain[0]!, keyId: bytes(31, 1) }] };
-        await assert.rejects(async () => store.saveMeta(bad), /keyId/);
-        const tooMany = { chain: Array.from({ length: 257 }, () => meta(true).chain[0]!) };
+        const noLink = { chain: [meta(true).chain[0]!, { ...meta(true).chain[1]!, link: null }] };
+        await assert.rejects(async () => store.saveMeta(noLink), /must have a link/);
+        const big = { chain: [{ publicKey: bytes(846, 1), link: null }] };
+        await assert.rejects(async () => store.saveMeta(big), /publicKey/);
+        const tooMany = { chain: Array.from({ length: 4098 }, (_, j) => (j === 0 ? meta(true).chain[0]! : meta(true).chain[1]!)) };
         await assert.rejects(async () => store.saveMeta(tooMany), RangeError);
         assert.deepEqual(await store.load(), { deviceKey: null, cycleState: null, nextCycle: null, meta: null });
       }));

@@ -12,8 +12,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeBlob } from '../../src/keystore/blob-format.js';
 import { FileKeyStore } from '../../src/keystore/file-store.js';
@@ -21,6 +20,7 @@ import { concat, fromHex, toHex, u32 } from '../../src/platform/bytes.js';
 import { SeededRng, randomBigInt } from '../../src/platform/rng.js';
 import { FsKeyState } from '../../src/scheme/index.js';
 import { ErasedKeyOracle } from './crash-oracle.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CHILD = join(ROOT, 'test/fixtures/keystore-crash-child.ts');
@@ -103,7 +103,7 @@ function holdsAny(hay: Uint8Array, needles: readonly Uint8Array[]): Uint8Array |
 }
 
 async function crashLoop(sealed: boolean, diagnostic: (msg: string) => void): Promise<void> {
-  const base = await mkdtemp(join(tmpdir(), 'sealcam-crash-'));
+  const base = await tempDir('sealcam-crash-');
   const dir = join(base, 'keys');
   const side = join(base, 'side-channel.txt');
   const key = sealed ? new Uint8Array(randomBytes(32)) : null;
@@ -182,7 +182,7 @@ async function crashLoop(sealed: boolean, diagnostic: (msg: string) => void): Pr
     assert.ok(finalSide.includes('\nK '), 'the child never reported an erased nonce key');
     assert.ok(laterCycles > 0, `seed ${SEED}: no cycle switch was exercised`);
   } finally {
-    await rm(base, { recursive: true, force: true });
+    await removeDir(base);
   }
 }
 

@@ -1,23 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeBlob } from '../../src/keystore/blob-format.js';
 import { FileKeyStore, KEYSTORE_FILES, type FileKeyStoreOptions } from '../../src/keystore/file-store.js';
 import { isSealcamError } from '../../src/platform/errors.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const KEY = new Uint8Array(32).fill(0x42);
 const code = (c: string) => (e: unknown) => isSealcamError(e, c);
 const fill = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);
 
 async function withDir(fn: (dir: string, base: string) => Promise<void>): Promise<void> {
-  const base = await mkdtemp(join(tmpdir(), 'sealcam-fs-'));
+  const base = await tempDir('sealcam-fs-');
   try {
     await fn(join(base, 'keys'), base);
   } finally {
-    await rm(base, { recursive: true, force: true });
+    await removeDir(base);
   }
 }
 

@@ -1,10 +1,9 @@
 /** Runs the KeyStore contract against the memory store and the file store (plaintext and sealed). */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileKeyStore } from '../../src/keystore/file-store.js';
 import { MemoryKeyStore } from '../../src/keystore/memory-store.js';
 import { keyStoreContract } from './contract.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 keyStoreContract('memory', () => {
   const store = new MemoryKeyStore();
@@ -20,7 +19,7 @@ keyStoreContract('memory', () => {
 
 for (const sealed of [false, true]) {
   keyStoreContract(sealed ? 'file (AES-256-GCM)' : 'file (plaintext)', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'sealcam-ks-'));
+    const base = await tempDir('sealcam-ks-');
     const opts = { dir: join(base, 'keys'), credentialsDirectory: null, ...(sealed ? { key: new Uint8Array(32).fill(0x5a) } : {}) };
     let current = await FileKeyStore.open(opts);
     return {
@@ -32,7 +31,7 @@ for (const sealed of [false, true]) {
       },
       dispose: async () => {
         await current.close();
-        await rm(base, { recursive: true, force: true });
+        await removeDir(base);
       },
     };
   });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, truncate, writeFile, appendFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, truncate, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSealcamError } from '../../src/platform/errors.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
@@ -10,17 +9,18 @@ import { FileLedgerBackend } from '../../src/ledger/file-backend.js';
 import { encodeFrame, FILE_HEADER } from '../../src/ledger/file-format.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { ledgerVerifyFile } from '../../src/ledger/verify-file.js';
-import { bind, chain, dev1, factory, owner1, reg, ZERO32 } from './lifecycle.js';
+import { bind, chain, dev1, factory, owner1, restart } from './lifecycle.js';
 import { b32 } from './helpers.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
-const entries = chain([factory(dev1), bind(dev1, owner1, 'n1'), reg(dev1, b32('k1'), ZERO32)]);
+const entries = chain([factory(dev1), bind(dev1, owner1, 'n1'), restart(dev1, b32('k1'), b32('k0'))]);
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-ledger-'));
+  const dir = await tempDir('sealcam-ledger-');
   try {
     await fn(dir);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 }
 
@@ -46,7 +46,7 @@ test('entries survive close and reopen; the file has the documented layout', () 
   const b = await FileLedgerBackend.open(path);
   assert.deepEqual(await readAll(b), entries);
   const ledger = await Ledger.open(b);
-  await ledger.append(reg(dev1, b32('k2'), b32('k1')));
+  await ledger.append(restart(dev1, b32('k2'), b32('k1')));
   await b.close();
   const r = await ledgerVerifyFile(path);
   assert.equal(r.ok, true);

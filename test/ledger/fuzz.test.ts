@@ -6,7 +6,7 @@ import { NonceRegistry } from '../../src/ledger/bind.js';
 import { decodeEntry, encodeEntry, recordFromEntry, type LedgerEntry } from '../../src/ledger/entry.js';
 import { FILE_HEADER, FrameScanner, encodeFrame } from '../../src/ledger/file-format.js';
 import { decodeRecord, encodeRecord, parseRecordFile, recordFromJson, recordToJson } from '../../src/ledger/record-codec.js';
-import { decodeKeyRegistration } from '../../src/ledger/registration.js';
+import { decodeKeyRegistration } from '../../src/chain/registration.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { concat } from '../../src/platform/bytes.js';
 import { chain, history } from './lifecycle.js';

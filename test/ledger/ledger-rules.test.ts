@@ -7,7 +7,7 @@ import { signAckRecord, signSaveHashRecord } from '../../src/ledger/records.js';
 import { formatLedgerReport, verifyLedger } from '../../src/ledger/verify.js';
 import { b32, identity } from './helpers.js';
 import {
-  bind, chain, dev1, dev2, factory, history, mfr, owner1, rechain, reg, saveHashes, unbind, ZERO32,
+  bind, chain, dev1, dev2, factory, history, mfr, owner1, rechain, restart, saveHashes, unbind,
 } from './lifecycle.js';
 
 const codes = (records: Parameters<typeof chain>[0], opts = {}): string[] => verifyLedger(chain(records), opts).problems.map((p) => p.code);
@@ -21,10 +21,9 @@ test('life-cycle rules each have a code', () => {
   assert.deepEqual(codes([f1, b1, unbind(dev1, owner1, 'n2'), bind(dev1, owner1, 'n1')]), ['BIND_NONCE_REUSED']);
   assert.deepEqual(codes([f1, b1, unbind(dev1, owner1, 'n1')]), ['BIND_NONCE_REUSED']);
   assert.deepEqual(codes([f1, unbind(dev1, owner1, 'n2')]), ['LEDGER_NOT_OWNER']);
-  assert.deepEqual(codes([f1, reg(dev1, b32('k1'), b32('k0'))]), ['REG_CHAIN']);
-  assert.deepEqual(codes([f1, reg(dev1, b32('k1'), ZERO32), reg(dev1, b32('k2'), ZERO32)]), ['REG_CHAIN']);
-  assert.deepEqual(codes([f1, reg(dev1, b32('k1'), ZERO32), reg(dev1, b32('k2'), b32('k1')), reg(dev1, b32('k1'), b32('k2'))]), ['REG_CHAIN']);
-  assert.deepEqual(codes([f1, reg(dev1, ZERO32, ZERO32)]), ['REG_CHAIN']);
+  assert.deepEqual(codes([f1, restart(dev1, b32('k1'), b32('k0'))]), []);
+  assert.deepEqual(codes([f1, restart(dev1, b32('k1'), b32('k0')), restart(dev1, b32('k1'), b32('k2'))]), ['REG_CHAIN'], 'a cycle restarted twice');
+  assert.deepEqual(codes([f1, restart(dev2, b32('k1'), b32('k0'))]), ['LEDGER_UNKNOWN_DEVICE']);
   const [s1, s2] = saveHashes(dev1, owner1, 2);
   assert.deepEqual(codes([f1, b1, s1!, s2!]), []);
   assert.deepEqual(codes([f1, b1, s2!]), ['SAVEHASH_CHAIN']);
@@ -39,7 +38,7 @@ test('life-cycle rules each have a code', () => {
 
 test('entries that are not ledger events or are malformed are reported, not thrown', () => {
   const f1 = chain([factory(dev1)])[0]!;
-  const ack = signAckRecord({ serverSuite: 1, serverSecret: identity('srv').secret, deviceAddr: dev1.addr, keyId: b32('k') });
+  const ack = signAckRecord({ serverSuite: 1, serverSecret: identity('srv').secret, deviceAddr: dev1.addr, keyId: b32('k'), seenAt: 5n });
   assert.throws(() => entryFromRecord(ack, 0n, GENESIS_HASH), RangeError);
   const asAck: LedgerEntry = { ...f1, type: 4 };
   const asAck2: LedgerEntry = { ...f1, type: 200 };
@@ -73,7 +72,7 @@ test('Ledger writer appends valid records and refuses invalid ones without side 
   };
   await expectCode(ledger.append(bind(dev1, owner1, 'again')), 'LEDGER_ALREADY_BOUND');
   await expectCode(ledger.append(factory(dev1)), 'LEDGER_DUPLICATE_FACTORY');
-  await expectCode(ledger.append(reg(dev1, b32('k9'), ZERO32)), 'REG_CHAIN');
+  await expectCode(ledger.append(restart(dev1, b32('key1'), b32('k9'))), 'REG_CHAIN');
   await expectCode(ledger.append({ ...bind(dev2, owner1, 'zz'), signature: new Uint8Array(64).fill(1) }), 'BIND_SIGNATURE');
   assert.equal(backend.entries.length, recs.length);
   assert.equal(verifyLedger(backend.entries).ok, true);
@@ -85,6 +84,6 @@ test('Ledger writer appends valid records and refuses invalid ones without side 
   assert.equal(verifyLedger(backend.entries).ok, true);
   // a tampered stored history is refused on open
   backend.entries[3] = { ...backend.entries[3]!, signature: backend.entries[2]!.signature };
-  await assert.rejects(Ledger.open(backend), (err: unknown) => isSealcamError(err, 'REG_SIGNATURE'));
+  await assert.rejects(Ledger.open(backend), (err: unknown) => isSealcamError(err, 'REG_RESTART_SIGNATURE'));
   await assert.rejects(Ledger.open({} as MemoryLedgerBackend), TypeError);
 });

@@ -5,7 +5,7 @@ import { decodeEntry, encodeEntry, entryFromRecord, entryHash, type LedgerEntry 
 import { formatLedgerReport, verifyLedger } from '../../src/ledger/verify.js';
 import { b32, identity } from './helpers.js';
 import {
-  bind, chain, dev1, dev2, history, mfr, owner1, owner2, rechain, reg, saveHashes, unbind, ZERO32,
+  bind, chain, dev1, dev2, history, mfr, owner1, owner2, rechain, restart, saveHashes, unbind,
 } from './lifecycle.js';
 
 const valid = chain(history());
@@ -18,7 +18,7 @@ test('a valid history verifies, with counts and head', () => {
   assert.equal(r.ok, true);
   assert.equal(r.entries, valid.length);
   assert.deepEqual(r.head, head);
-  assert.deepEqual(r.counts, { factory: 2, bind: 3, reg: 2, savehash: 3, unbind: 1 });
+  assert.deepEqual(r.counts, { factory: 2, bind: 3, restart: 2, savehash: 3, unbind: 1 });
   assert.match(formatLedgerReport(r), /11 entries, head #10 [0-9a-f]{64}\n.*\nOK/);
   assert.deepEqual(verifyLedger([]), { ok: true, entries: 0, head: null, counts: {}, problems: [] });
 });
@@ -85,8 +85,8 @@ test('wrong signers are rejected', () => {
   assert.deepEqual(first(replaceAt(2, bind(intruder, owner1, 'n1'))), [2n, 'LEDGER_UNKNOWN_DEVICE']);
   assert.deepEqual(first(replaceAt(4, saveHashes(dev1, intruder, 1)[0]!)), [4n, 'LEDGER_NOT_OWNER']);
   assert.deepEqual(first(replaceAt(7, unbind(dev1, owner2, 'n2'))), [7n, 'LEDGER_NOT_OWNER']);
-  // dev2 registering key1 is fine for dev2, but dev1's later registration no longer chains
-  assert.deepEqual(first(replaceAt(3, reg(dev2, b32('key1'), ZERO32))), [6n, 'REG_CHAIN']);
+  // a restart signed by another device's key in place of dev1's
+  assert.deepEqual(first(replaceAt(3, { ...restart(dev1, b32('key1'), b32('key0')), devicePublicKey: dev2.publicKey, deviceSuite: dev2.suite } as never)), [3n, 'REG_RESTART_SIGNATURE']);
   // a valid signature by another key in place of the device's
   const other = chain([bind(intruder, owner1, 'n1')])[0]!;
   const forged = valid.map((x, j) => (j === 2 ? { ...x, signature: other.signature } : x));

@@ -1,10 +1,10 @@
 // A complete, valid life-cycle history used by the ledger tests.
 import { entryFromRecord, entryHash, GENESIS_HASH, type LedgerEntry } from '../../src/ledger/entry.js';
 import {
-  signBindRecord, signFactoryRecord, signRegRecord, signSaveHashRecord, signUnbindRecord,
+  signBindRecord, signFactoryRecord, signRestartRecord, signSaveHashRecord, signUnbindRecord,
 } from '../../src/ledger/records.js';
 import type { LifecycleRecord, SaveHashRecord } from '../../src/ledger/record-spec.js';
-import { SaveHashChain } from '../../src/receiver/savehash.js';
+import { SaveHashChain } from '../../src/ledger/savehash/savehash.js';
 import { b32, identity, type Identity } from './helpers.js';
 
 export const mfr = identity('mfr');
@@ -15,7 +15,9 @@ export const owner2 = identity('owner2', 2);
 export const ZERO32 = new Uint8Array(32);
 
 export function factory(d: Identity, m: Identity = mfr): LifecycleRecord {
-  return signFactoryRecord({ manufacturerSuite: m.suite, manufacturerSecret: m.secret, deviceSuite: d.suite, devicePublicKey: d.publicKey });
+  return signFactoryRecord({
+    manufacturerSuite: m.suite, manufacturerSecret: m.secret, deviceSuite: d.suite, devicePublicKey: d.publicKey, firstKeyId: b32(`first/${d.publicKey.join(',')}`), issuedAt: 1_767_225_600_000n,
+  });
 }
 export function bind(d: Identity, o: Identity, nonce: string): LifecycleRecord {
   return signBindRecord({ deviceSuite: d.suite, deviceSecret: d.secret, ownerAddr: o.addr, nonce: b32(nonce) });
@@ -23,8 +25,8 @@ export function bind(d: Identity, o: Identity, nonce: string): LifecycleRecord {
 export function unbind(d: Identity, o: Identity, nonce: string): LifecycleRecord {
   return signUnbindRecord({ ownerSuite: o.suite, ownerSecret: o.secret, deviceAddr: d.addr, nonce: b32(nonce) });
 }
-export function reg(d: Identity, keyId: Uint8Array, prevKeyId: Uint8Array): LifecycleRecord {
-  return signRegRecord({ deviceSuite: d.suite, deviceSecret: d.secret, keyId, prevKeyId });
+export function restart(d: Identity, keyId: Uint8Array, prevKeyId: Uint8Array): LifecycleRecord {
+  return signRestartRecord({ deviceSuite: d.suite, deviceSecret: d.secret, keyId, prevKeyId });
 }
 
 /** Save-hash records of `batches` batches of one device as kept by `receiver`'s SaveHashChain. */
@@ -42,13 +44,13 @@ export function saveHashes(d: Identity, receiver: Identity, batches: number, ome
   return out;
 }
 
-/** The valid history: two devices, binds, key registrations, save hashes, an unbind and a re-bind. */
+/** The valid history: two devices, binds, chain restarts, save hashes, an unbind and a re-bind. */
 export function history(): LifecycleRecord[] {
   const [s1, s2] = saveHashes(dev1, owner1, 2);
   const [t1] = saveHashes(dev1, owner2, 1);
   return [
-    factory(dev1), factory(dev2), bind(dev1, owner1, 'n1'), reg(dev1, b32('key1'), ZERO32),
-    s1!, s2!, reg(dev1, b32('key2'), b32('key1')), unbind(dev1, owner1, 'n2'), bind(dev1, owner2, 'n3'), t1!,
+    factory(dev1), factory(dev2), bind(dev1, owner1, 'n1'), restart(dev1, b32('key1'), b32('key0')),
+    s1!, s2!, restart(dev1, b32('key2'), b32('key1')), unbind(dev1, owner1, 'n2'), bind(dev1, owner2, 'n3'), t1!,
     bind(dev2, owner1, 'n1'),
   ];
 }

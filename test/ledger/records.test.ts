@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { ecdsaOrder, ecdsaVerify, type Suite } from '../../src/crypto/ecdsa.js';
 import { concat, fromHex, i2osp, os2ip, toHex, utf8 } from '../../src/platform/bytes.js';
 import { isSealcamError } from '../../src/platform/errors.js';
+import { parseJsonStrict } from '../../src/platform/strict-json.js';
 import {
-  ackMessage, bindMessage, bindRequestMessage, factoryMessage, regMessage, saveHashMessage, unbindMessage,
+  ackMessage, bindMessage, bindRequestMessage, factoryMessage, restartMessage, saveHashMessage, unbindMessage,
 } from '../../src/ledger/messages.js';
 import {
-  signAckRecord, signBindRecord, signBindRequest, signFactoryRecord, signRegRecord, signSaveHashRecord, signUnbindRecord,
+  signAckRecord, signBindRecord, signBindRequest, signFactoryRecord, signRestartRecord, signSaveHashRecord, signUnbindRecord,
   verifyFactoryRecord, verifyRecord,
 } from '../../src/ledger/records.js';
 import { sha256 } from '../../src/crypto/hash.js';
@@ -24,14 +25,14 @@ function allRecords(suite: Suite): { rec: LifecycleRecord; message: Uint8Array; 
   const nonce = b32('nonce');
   const keyId = b32('key1');
   return [
-    { rec: signFactoryRecord({ manufacturerSuite: suite, manufacturerSecret: mfr.secret, deviceSuite: suite, devicePublicKey: dev.publicKey }),
-      message: concat(utf8('sealcam/factory/v1'), dev.addr, dev.publicKey.subarray(1)), signer: mfr.publicKey },
+    { rec: signFactoryRecord({ manufacturerSuite: suite, manufacturerSecret: mfr.secret, deviceSuite: suite, devicePublicKey: dev.publicKey, firstKeyId: keyId, issuedAt: 1_767_225_601_000n }),
+      message: concat(utf8('sealcam/factory/v2'), Uint8Array.of(suite), dev.addr, dev.publicKey.subarray(1), keyId, i2osp(1_767_225_601_000n, 8)), signer: mfr.publicKey },
     { rec: signBindRecord({ deviceSuite: suite, deviceSecret: dev.secret, ownerAddr: owner.addr, nonce }),
       message: concat(utf8('sealcam/bind/v1'), dev.addr, owner.addr, nonce), signer: dev.publicKey },
-    { rec: signRegRecord({ deviceSuite: suite, deviceSecret: dev.secret, keyId, prevKeyId: new Uint8Array(32) }),
-      message: concat(utf8('sealcam/reg/v1'), keyId, new Uint8Array(32)), signer: dev.publicKey },
-    { rec: signAckRecord({ serverSuite: suite, serverSecret: srv.secret, deviceAddr: dev.addr, keyId }),
-      message: concat(utf8('sealcam/ack/v1'), srv.addr, dev.addr, keyId), signer: srv.publicKey },
+    { rec: signRestartRecord({ deviceSuite: suite, deviceSecret: dev.secret, prevKeyId: b32('key0'), keyId }),
+      message: concat(utf8('sealcam/restart/v1'), dev.addr, b32('key0'), keyId), signer: dev.publicKey },
+    { rec: signAckRecord({ serverSuite: suite, serverSecret: srv.secret, deviceAddr: dev.addr, keyId, seenAt: 0n }),
+      message: concat(utf8('sealcam/ack/v2'), srv.addr, dev.addr, keyId, new Uint8Array(8)), signer: srv.publicKey },
     { rec: signBindRequest({ ownerSuite: suite, ownerSecret: owner.secret, deviceAddr: dev.addr, nonce }),
       message: concat(utf8('sealcam/bind-request/v1'), dev.addr, owner.addr, nonce), signer: owner.publicKey },
     { rec: signUnbindRecord({ ownerSuite: suite, ownerSecret: owner.secret, deviceAddr: dev.addr, nonce }),
@@ -45,15 +46,17 @@ test('message builders are the byte-exact §7 layouts', () => {
   const dev = identity('dev');
   const o = identity('owner').addr;
   const n = b32('n');
-  assert.equal(factoryMessage(dev.addr, dev.publicKey).length, 18 + 20 + 64);
+  assert.equal(factoryMessage(1, dev.addr, dev.publicKey, n, 0n).length, 18 + 1 + 20 + 64 + 32 + 8);
   assert.deepEqual(bindMessage(dev.addr, o, n), concat(utf8('sealcam/bind/v1'), dev.addr, o, n));
   assert.deepEqual(bindRequestMessage(dev.addr, o, n).subarray(0, 23), utf8('sealcam/bind-request/v1'));
   assert.deepEqual(unbindMessage(dev.addr, o, n).length, 17 + 72);
-  assert.equal(regMessage(n, n).length, 14 + 64);
-  assert.equal(ackMessage(o, dev.addr, n).length, 14 + 72);
+  assert.deepEqual(restartMessage(dev.addr, n, n), concat(utf8('sealcam/restart/v1'), dev.addr, n, n));
+  assert.equal(ackMessage(o, dev.addr, n, 0n).length, 14 + 72 + 8);
+  assert.throws(() => ackMessage(o, dev.addr, n, 1n << 64n), RangeError);
+  assert.throws(() => signRestartRecord({ deviceSuite: 1, deviceSecret: dev.secret, prevKeyId: new Uint8Array(32), keyId: n }), /zeros/);
   assert.throws(() => saveHashMessage(dev.addr, 0n, 1, n, n), RangeError);
   assert.throws(() => bindMessage(dev.addr, o, n.subarray(1)), /nonce must be 32 bytes/);
-  assert.throws(() => factoryMessage(dev.addr, dev.publicKey.subarray(1)), /devicePublicKey/);
+  assert.throws(() => factoryMessage(1, dev.addr, dev.publicKey.subarray(1), n, 0n), /devicePublicKey/);
 });
 
 for (const suite of [1, 2] as Suite[]) {
@@ -65,7 +68,7 @@ for (const suite of [1, 2] as Suite[]) {
       assert.equal(verifyRecord(rec), null, rec.kind);
       const bin = encodeRecord(rec);
       // lengths of the tables in docs/LEDGER.md §2 and §3
-      const docs = { factory: [102, 202], bind: [87, 188], reg: [78, 200], ack: [86, 188], 'bind-request': [95, 188], unbind: [89, 188], savehash: [115, 232] };
+      const docs = { factory: [143, 242], bind: [87, 188], restart: [102, 200], ack: [94, 196], 'bind-request': [95, 188], unbind: [89, 188], savehash: [115, 232] };
       assert.deepEqual([message.length, bin.length], docs[rec.kind], rec.kind);
       assert.deepEqual(decodeRecord(bin), rec);
       assert.deepEqual(parseRecordFile(bin), rec);
@@ -113,7 +116,7 @@ test('record-specific codes: REG_DEVICE_KEY, BIND_OWNER_ZERO, RECORD_FORMAT', ()
   assert.equal(verifyRecord({ ...bind, nonce: new Uint8Array(31) })?.code, 'RECORD_FORMAT');
   assert.equal(verifyRecord({ kind: 'nope' } as never)?.code, 'RECORD_FORMAT');
   assert.throws(() => signBindRecord({ deviceSuite: 1, deviceSecret: identity('d').secret, ownerAddr: new Uint8Array(20), nonce: b32('x') }), RangeError);
-  assert.throws(() => signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: identity('m').secret, deviceSuite: 1, devicePublicKey: badDev }), RangeError);
+  assert.throws(() => signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: identity('m').secret, deviceSuite: 1, devicePublicKey: badDev, firstKeyId: b32('k'), issuedAt: 1n }), RangeError);
 });
 
 test('binary decoding is strict and coded', () => {
@@ -158,7 +161,8 @@ test('JSON decoding is strict and coded', () => {
   assert.equal(code(missing), 'RECORD_FORMAT');
   assert.equal(code({ ...json, signature: (json.signature as string).toUpperCase() }), 'RECORD_FORMAT');
   assert.equal(code({ ...json, signature: (json.signature as string).slice(2) }), 'RECORD_FORMAT');
-  assert.equal(code({ ...json, version: 2 }), 'RECORD_VERSION');
+  assert.equal(code({ ...json, version: 1 }), 'RECORD_VERSION');
+  assert.equal(code(parseJsonStrict(JSON.stringify(json).replace('{"record":"factory",', '{"record":"factory","deviceSuite":1,'))), 'RECORD_FORMAT');
   assert.equal(code({ ...json, record: 'other' }), 'RECORD_FORMAT');
   assert.equal(code({ ...json, manufacturerSuite: '1' }), 'RECORD_FORMAT');
   assert.equal(code({ ...json, deviceAddr: toHex(new Uint8Array(20)) }), 'RECORD_ADDR_FIELD');
@@ -181,21 +185,23 @@ test('worked example of docs/LEDGER.md (secp256k1, private keys 1 and 2)', () =>
   const mfrSecret = i2osp(1n, 32);
   const devSecret = i2osp(2n, 32);
   const dev = signBindRecord({ deviceSuite: 1, deviceSecret: devSecret, ownerAddr: fromHex('11'.repeat(20)), nonce: fromHex('22'.repeat(32)) });
-  const fac = signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: mfrSecret, deviceSuite: 1, devicePublicKey: dev.devicePublicKey });
-  // address of private key 2 (Ethereum rule) and the exact message prefix
+  const first = { firstKeyId: fromHex('33'.repeat(32)), issuedAt: 1_767_225_601_000n };
+  const fac = signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: mfrSecret, deviceSuite: 1, devicePublicKey: dev.devicePublicKey, ...first });
+  // address of private key 2 (Ethereum rule) and the exact message
   assert.equal(recordToJson(fac).deviceAddr, '2b5ad5c4795c026514f8317c7a215e218dccd6cf');
-  assert.equal(toHex(specOf('factory').message(fac).subarray(0, 18)), toHex(utf8('sealcam/factory/v1')));
-  assert.equal(encodeRecord(fac).length, 6 + 1 + 65 + 1 + 65 + 64);
+  assert.equal(toHex(specOf('factory').message(fac)), toHex(utf8('sealcam/factory/v2')) + '01' + '2b5ad5c4795c026514f8317c7a215e218dccd6cf'
+    + toHex(dev.devicePublicKey.subarray(1)) + '33'.repeat(32) + '0000019b76daabe8');
+  assert.equal(encodeRecord(fac).length, 6 + 1 + 65 + 1 + 65 + 32 + 8 + 64);
   assert.equal(encodeRecord(dev).length, 6 + 1 + 65 + 20 + 32 + 64);
   assert.equal(verifyRecord(fac), null);
   // the values printed in docs/LEDGER.md (RFC 6979 makes them reproducible)
-  assert.equal(toHex(sha256(specOf('factory').message(fac))), 'b7bd8619e128a47f8d9a1913b3a1117e6bffd35a0cf94a5568d4936d40392a75');
-  assert.equal(toHex(fac.signature), 'd62f7faeb170599f573e368433c0d1fa06018a3c3e636836094a3ab64b1dec08'
-    + '54416808305f5d4b3d4b546fb3f7d6bc290d5596b34ca15a732b7db152136dde');
+  assert.equal(toHex(sha256(specOf('factory').message(fac))), '017d2415bd6f9bb01825970772083b126501c102b09fb66de03a4b4f4b3d24f9');
+  assert.equal(toHex(fac.signature), '5311fbd59f80028e282d6fb005e0b648271ddfece4e857ad32ed97f718358c1a'
+    + '12096015fbd310f1bc373d6526d88867c0766d978353e38b0943406db84e615d');
   const e0 = entryFromRecord(fac, 0n, GENESIS_HASH);
-  assert.equal(encodeEntry(e0).length, 241);
-  assert.equal(toHex(entryHash(e0)), '612e7264477e6c9956625a58561a8263363c9fde907ee47b042f76e80619d02f');
-  assert.equal(toHex(entryHash(entryFromRecord(dev, 1n, entryHash(e0)))), 'aa5580b6595a4cca8784b95dd8c509f07661bce2eb53d8a4c0a355fff037e612');
+  assert.equal(encodeEntry(e0).length, 281);
+  assert.equal(toHex(entryHash(e0)), '78cf7901955b066e8fea979b1c00f1f7eb34a49f56e04430fc4d2fa1686b6613');
+  assert.equal(toHex(entryHash(entryFromRecord(dev, 1n, entryHash(e0)))), 'd29154f7feb2d25d0056a264723bdfdbcfe1b4ec7e0bcb2db6d3b56afd9593d1');
   // RFC 6979: deterministic
-  assert.deepEqual(signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: mfrSecret, deviceSuite: 1, devicePublicKey: dev.devicePublicKey }), fac);
+  assert.deepEqual(signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: mfrSecret, deviceSuite: 1, devicePublicKey: dev.devicePublicKey, ...first }), fac);
 });

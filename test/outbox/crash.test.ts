@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Outbox } from '../../src/outbox/index.js';
-import { blockData, blockLen, CRASH_OPTIONS, tempDir } from './helpers.js';
+import { blockData, blockLen, CRASH_OPTIONS } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,7 +38,7 @@ function spawnChild(): Child {
 }
 
 test('SIGKILL at random moments never loses a resolved enqueue or ack, never duplicates or corrupts', async () => {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   const enqueued = new Set<bigint>();
   const acked = new Set<bigint>();
   let rnd = 12345;
@@ -49,7 +50,7 @@ test('SIGKILL at random moments never loses a resolved enqueue or ack, never dup
       const child = spare;
       spare = spawnChild(); // loads while this run and its check proceed
       await child.waitFor('LOADED');
-      child.proc.stdin.write(`GO ${t.dir} ${BigInt(it + 1) * 1_000_000n}\n`);
+      child.proc.stdin.write(`GO ${t} ${BigInt(it + 1) * 1_000_000n}\n`);
       await child.waitFor('READY');
       await new Promise((r) => setTimeout(r, 15 + Math.floor(next() * 150)));
       child.proc.kill('SIGKILL');
@@ -60,7 +61,7 @@ test('SIGKILL at random moments never loses a resolved enqueue or ack, never dup
         if (tag === 'E') enqueued.add(BigInt(v!));
         else if (tag === 'A') acked.add(BigInt(v!));
       }
-      const box = await Outbox.open({ dir: t.dir, ...CRASH_OPTIONS });
+      const box = await Outbox.open({ dir: t, ...CRASH_OPTIONS });
       try {
         if (box.status().recovery.truncatedBytes > 0) truncations++;
         const pending = box.listPending();
@@ -95,6 +96,6 @@ test('SIGKILL at random moments never loses a resolved enqueue or ack, never dup
   } finally {
     spare.proc.kill('SIGKILL');
     await spare.exited;
-    t.remove();
+    removeDirSync(t);
   }
 });

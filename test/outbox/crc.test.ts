@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { crc32 } from 'node:zlib';
 import { checksumPart, crc32Combine, ChecksummedPart, Outbox } from '../../src/outbox/index.js';
 import { concat } from '../../src/platform/bytes.js';
-import { blockData, tempDir } from './helpers.js';
+import { blockData } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 test('crc32Combine(crc(A), crc(B), |B|) = crc(A || B)', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 700 }), fc.uint8Array({ maxLength: 700 }), (a, b) => {
@@ -17,9 +18,9 @@ test('crc32Combine(crc(A), crc(B), |B|) = crc(A || B)', () => {
 });
 
 test('checksummed parts: combined CRC equals the CRC of the bytes; look-alikes are refused', async () => {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   try {
-    const box = await Outbox.open({ dir: t.dir });
+    const box = await Outbox.open({ dir: t });
     await box.addDestination('a');
     const a = blockData(1n, 1, 5000);
     const b = blockData(1n, 2, 70_000);
@@ -32,11 +33,11 @@ test('checksummed parts: combined CRC equals the CRC of the bytes; look-alikes a
     await assert.rejects(box.enqueue([{ seq: 2n, index: 1, destinations: ['a'], data: [fake] }]), /items\[0\]\.data\[0\] must be a Uint8Array or a part from checksumPart/);
     await assert.rejects(box.enqueue([{ seq: 2n, index: 1, destinations: ['a'], data: [{ bytes: b, crc: 0 } as unknown as ChecksummedPart] }]), TypeError);
     await box.close();
-    const again = await Outbox.open({ dir: t.dir });
+    const again = await Outbox.open({ dir: t });
     assert.equal(again.status().recovery.truncatedBytes, 0, 'the combined CRC verifies on the open-time scan');
     assert.deepEqual((await again.read(1n, 1)).data, concat(a.subarray(0, 100), b, a.subarray(100)));
     await again.close();
   } finally {
-    t.remove();
+    removeDirSync(t);
   }
 });

@@ -1,35 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Outbox, backoffDelay } from '../../src/outbox/index.js';
+import { Outbox } from '../../src/outbox/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { SeededRng } from '../../src/platform/rng.js';
 import { isSealcamError } from '../../src/platform/errors.js';
-import { blockData, capture, tempDir } from './helpers.js';
+import { blockData, capture } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 async function open(extra: Partial<Parameters<typeof Outbox.open>[0]> = {}) {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   const clock = new ManualClock(1_000_000n);
-  const box = await Outbox.open({ dir: t.dir, clock, rng: new SeededRng('delivery'), retryBaseMs: 1000, retryMaxMs: 8000, ackTimeoutMs: 5000, ...extra });
+  const box = await Outbox.open({ dir: t, clock, rng: new SeededRng('delivery'), retryBaseMs: 1000, retryMaxMs: 8000, ackTimeoutMs: 5000, ...extra });
   for (const d of ['srv', 'phone']) await box.addDestination(d);
-  return { box, clock, done: async () => void (await box.close(), t.remove()) };
+  return { box, clock, done: async () => void (await box.close(), removeDirSync(t)) };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-test('backoffDelay: equal jitter in [d/2, d), doubling, capped, deterministic with a seeded Rng', () => {
-  const opts = { baseMs: 1000, maxMs: 8000 };
-  assert.equal(backoffDelay(0, opts, new SeededRng('x')), 0);
-  for (let k = 1; k <= 8; k++) {
-    const d = Math.min(8000, 1000 * 2 ** (k - 1));
-    for (let j = 0; j < 50; j++) {
-      const v = backoffDelay(k, opts, new SeededRng(`s${k}/${j}`));
-      assert.ok(v >= d / 2 && v < d, `k=${k}: ${v} not in [${d / 2}, ${d})`);
-    }
-  }
-  assert.equal(backoffDelay(3, opts, new SeededRng('same')), backoffDelay(3, opts, new SeededRng('same')));
-  assert.throws(() => backoffDelay(-1, opts, new SeededRng('x')), RangeError);
-  assert.throws(() => backoffDelay(1, { baseMs: 10, maxMs: 5 }, new SeededRng('x')), RangeError);
-});
 
 test('records are handed out per destination in order, with data and attempt counts', async () => {
   const { box, done } = await open();

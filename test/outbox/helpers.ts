@@ -1,15 +1,6 @@
 /** Shared helpers for outbox tests. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { EnqueueItem } from '../../src/outbox/index.js';
-
-/** A fresh temporary directory and its remover. */
-export function tempDir(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-outbox-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** Deterministic record bytes for (seq, index) of a given length (xorshift stream seeded by SHA-256). */
 export function blockData(seq: bigint, index: number, len = 64): Uint8Array {

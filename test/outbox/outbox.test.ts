@@ -4,30 +4,31 @@ import { promises as fs, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Outbox, isOutboxFull, type OutboxFill } from '../../src/outbox/index.js';
 import { isSealcamError } from '../../src/platform/errors.js';
-import { blockData, capture, tempDir } from './helpers.js';
+import { blockData, capture } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 const segFiles = (dir: string): string[] => readdirSync(dir).filter((n) => /^seg-[0-9a-f]{16}\.log$/.test(n)).sort();
 const keys = (box: Outbox): string[] => box.listPending().map((r) => `${r.seq}/${r.index}`);
 
 async function withBox(opts: Partial<Parameters<typeof Outbox.open>[0]>, fn: (box: Outbox, dir: string) => Promise<void>): Promise<void> {
-  const t = tempDir();
-  const box = await Outbox.open({ dir: t.dir, ...opts });
+  const t = tempDirSync('sealcam-outbox-');
+  const box = await Outbox.open({ dir: t, ...opts });
   try {
-    await fn(box, t.dir);
+    await fn(box, t);
   } finally {
     await box.close();
-    t.remove();
+    removeDirSync(t);
   }
 }
 
 test('enqueue is durable: records, data and destinations survive reopen', async () => {
-  const t = tempDir();
-  let box = await Outbox.open({ dir: t.dir });
+  const t = tempDirSync('sealcam-outbox-');
+  let box = await Outbox.open({ dir: t });
   await box.addDestination('srv1');
   await box.addDestination('phone');
   await Promise.all([box.enqueue(capture(1n, ['srv1', 'phone'])), box.enqueue(capture(2n, ['srv1'], 2, 5000))]);
   await box.close();
-  box = await Outbox.open({ dir: t.dir });
+  box = await Outbox.open({ dir: t });
   assert.deepEqual(box.destinations().sort(), ['phone', 'srv1']);
   assert.deepEqual(keys(box), ['1/1', '1/2', '1/3', '1/4', '2/1', '2/2']);
   const r = await box.read(2n, 2);
@@ -39,7 +40,7 @@ test('enqueue is durable: records, data and destinations survive reopen', async 
   assert.deepEqual(all[0]!.data, blockData(1n, 1));
   assert.equal(box.status().records, 6);
   await box.close();
-  t.remove();
+  removeDirSync(t);
 });
 
 test('enqueue checks its arguments and refuses duplicates and unknown destinations', () =>
@@ -63,8 +64,8 @@ test('enqueue checks its arguments and refuses duplicates and unknown destinatio
   }));
 
 test('acks are idempotent, journaled, and a record leaves only when every destination acked', async () => {
-  const t = tempDir();
-  let box = await Outbox.open({ dir: t.dir });
+  const t = tempDirSync('sealcam-outbox-');
+  let box = await Outbox.open({ dir: t });
   await box.addDestination('a');
   await box.addDestination('b');
   await box.enqueue(capture(7n, ['a', 'b'], 2));
@@ -74,17 +75,17 @@ test('acks are idempotent, journaled, and a record leaves only when every destin
   await assert.rejects(box.ack('zz', 7n, 1), (e) => isSealcamError(e, 'OUTBOX_UNKNOWN_DEST'));
   assert.deepEqual(box.listPending()[0]!.acked, ['a']);
   await box.close();
-  box = await Outbox.open({ dir: t.dir });
+  box = await Outbox.open({ dir: t });
   assert.deepEqual(box.listPending().map((r) => [r.index, r.pending, r.acked]), [[1, ['b'], ['a']], [2, ['a', 'b'], []]]);
   assert.equal(await box.ack('b', 7n, 1), true);
   assert.deepEqual(keys(box), ['7/2']);
   await box.close();
-  box = await Outbox.open({ dir: t.dir });
+  box = await Outbox.open({ dir: t });
   assert.deepEqual(keys(box), ['7/2']);
   await assert.rejects(box.read(7n, 1), (e) => isSealcamError(e, 'OUTBOX_NOT_FOUND'));
   await box.close();
   await assert.rejects(box.enqueue(capture(8n, ['a'])), (e) => isSealcamError(e, 'OUTBOX_CLOSED'));
-  t.remove();
+  removeDirSync(t);
 });
 
 test('bounds: a full outbox refuses whole captures, reports it, and resumes below the threshold', () =>
@@ -137,42 +138,42 @@ test('drop-oldest-delivered-only evicts partly delivered records, never unacknow
   }));
 
 test('a torn tail is cut off on open without losing earlier records', async () => {
-  const t = tempDir();
-  const box = await Outbox.open({ dir: t.dir });
+  const t = tempDirSync('sealcam-outbox-');
+  const box = await Outbox.open({ dir: t });
   await box.addDestination('a');
   for (let s = 1n; s <= 5n; s++) await box.enqueue(capture(s, ['a'], 2, 100));
   await box.ack('a', 1n, 1);
   await box.close();
-  const [seg] = segFiles(t.dir);
-  const path = join(t.dir, seg!);
+  const [seg] = segFiles(t);
+  const path = join(t, seg!);
   const full = await fs.readFile(path);
   // Cut at every 7th byte of the last capture + ack region and at random garbage.
   const tailStart = full.length - 2 * (16 + 28 + 100) - 0; // roughly the last capture
   for (let cut = tailStart; cut < full.length; cut += 7) {
-    const d = tempDir();
-    await fs.copyFile(join(t.dir, 'destinations.json'), join(d.dir, 'destinations.json'));
-    await fs.writeFile(join(d.dir, seg!), full.subarray(0, cut));
-    const b = await Outbox.open({ dir: d.dir });
+    const d = tempDirSync('sealcam-outbox-');
+    await fs.copyFile(join(t, 'destinations.json'), join(d, 'destinations.json'));
+    await fs.writeFile(join(d, seg!), full.subarray(0, cut));
+    const b = await Outbox.open({ dir: d });
     const k = keys(b);
     for (const want of ['1/2', '2/1', '2/2', '3/1', '3/2', '4/1', '4/2']) assert.ok(k.includes(want), `cut ${cut}: ${want} lost`);
     for (const r of k) assert.deepEqual((await b.read(BigInt(r.split('/')[0]!), Number(r.split('/')[1]))).data, blockData(BigInt(r.split('/')[0]!), Number(r.split('/')[1]), 100));
-    assert.equal((await fs.stat(join(d.dir, seg!))).size, cut - b.status().recovery.truncatedBytes);
+    assert.equal((await fs.stat(join(d, seg!))).size, cut - b.status().recovery.truncatedBytes);
     // The repaired journal accepts new records after the cut.
     await b.enqueue(capture(6n, ['a'], 1));
     await b.close();
-    const again = await Outbox.open({ dir: d.dir });
+    const again = await Outbox.open({ dir: d });
     assert.ok(keys(again).includes('6/1'));
     assert.equal(again.status().recovery.truncatedBytes, 0);
     await again.close();
-    d.remove();
+    removeDirSync(d);
   }
   // Garbage appended after a clean tail (e.g. zero-filled blocks after a power cut).
   await fs.appendFile(path, Buffer.alloc(300, 0));
-  const b = await Outbox.open({ dir: t.dir });
+  const b = await Outbox.open({ dir: t });
   assert.equal(b.status().recovery.truncatedBytes, 300);
   assert.equal(b.status().records, 9);
   await b.close();
-  t.remove();
+  removeDirSync(t);
 });
 
 test('a corrupted record in a sealed segment is detected on read and never delivered', () =>
@@ -194,12 +195,12 @@ test('a corrupted record in a sealed segment is detected on read and never deliv
   }));
 
 test('compaction: fully acknowledged segments are deleted; sparse ones are rewritten; state survives reopen', async () => {
-  const t = tempDir();
-  let box = await Outbox.open({ dir: t.dir, segmentBytes: 8192 });
+  const t = tempDirSync('sealcam-outbox-');
+  let box = await Outbox.open({ dir: t, segmentBytes: 8192 });
   await box.addDestination('a');
   await box.addDestination('b');
   for (let s = 1n; s <= 40n; s++) await box.enqueue(capture(s, ['a', 'b'], 1, 1000));
-  const before = segFiles(t.dir).length;
+  const before = segFiles(t).length;
   assert.ok(before >= 5, `segments: ${before}`);
   const diskBefore = box.status().diskBytes;
   // Everything but seq 3 (in the oldest segment) and 39..40 is fully acknowledged.
@@ -208,7 +209,7 @@ test('compaction: fully acknowledged segments are deleted; sparse ones are rewri
     if (s !== 3n && s < 39n) await box.ack('b', s, 1);
   }
   await box.compact();
-  const after = segFiles(t.dir);
+  const after = segFiles(t);
   assert.ok(after.length <= 2, `segments after compaction: ${after.join(',')}`);
   assert.ok(!after.includes('seg-0000000000000001.log'));
   assert.ok(box.status().diskBytes < diskBefore / 4, `${box.status().diskBytes} vs ${diskBefore}`);
@@ -217,18 +218,18 @@ test('compaction: fully acknowledged segments are deleted; sparse ones are rewri
   // An ack after the move is journaled against the moved copy.
   await box.ack('b', 39n, 1);
   await box.close();
-  box = await Outbox.open({ dir: t.dir, segmentBytes: 8192 });
+  box = await Outbox.open({ dir: t, segmentBytes: 8192 });
   assert.deepEqual(box.listPending().map((r) => [`${r.seq}/${r.index}`, r.pending, r.acked]), [
     ['3/1', ['b'], ['a']], ['40/1', ['b'], ['a']],
   ]);
   assert.deepEqual((await box.read(3n, 1)).data, blockData(3n, 1, 1000));
   await box.close();
-  t.remove();
+  removeDirSync(t);
 });
 
 test('destinations: removal reassigns, refuses orphaning unless forced, and is durable', async () => {
-  const t = tempDir();
-  let box = await Outbox.open({ dir: t.dir });
+  const t = tempDirSync('sealcam-outbox-');
+  let box = await Outbox.open({ dir: t });
   for (const d of ['s1', 's2', 'phone']) await box.addDestination(d);
   await box.enqueue(capture(1n, ['s1'], 2));
   await box.enqueue(capture(2n, ['s1', 'phone'], 1));
@@ -238,15 +239,15 @@ test('destinations: removal reassigns, refuses orphaning unless forced, and is d
   assert.deepEqual(box.listPending().map((r) => r.pending), [['s2'], ['s2'], ['s2']]);
   await assert.rejects(box.removeDestination('s2'), (e) => isSealcamError(e, 'OUTBOX_DEST_IN_USE'));
   await box.close();
-  box = await Outbox.open({ dir: t.dir });
+  box = await Outbox.open({ dir: t });
   assert.deepEqual(box.destinations().sort(), ['phone', 's2']);
   assert.deepEqual(box.listPending().map((r) => [r.pending, r.acked]), [[['s2'], []], [['s2'], []], [['s2'], ['phone']]]);
   await box.removeDestination('s2', { force: true });
   assert.equal(box.status().records, 0);
   await box.close();
-  box = await Outbox.open({ dir: t.dir });
+  box = await Outbox.open({ dir: t });
   assert.equal(box.status().records, 0);
   assert.deepEqual(box.destinations(), ['phone']);
   await box.close();
-  t.remove();
+  removeDirSync(t);
 });

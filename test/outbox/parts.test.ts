@@ -7,7 +7,8 @@ import { Outbox } from '../../src/outbox/index.js';
 import { encodeRecord, readRecordHeader, RecordType } from '../../src/outbox/record.js';
 import { concat } from '../../src/platform/bytes.js';
 import { isSealcamError } from '../../src/platform/errors.js';
-import { blockData, tempDir } from './helpers.js';
+import { blockData } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 const meta = { type: RecordType.ENQ, seq: 7n, index: 2, pending: ['a'], acked: [] } as const;
 
@@ -31,9 +32,9 @@ test('a record from parts has the header (length, CRC) of the concatenation and 
 });
 
 test('enqueue accepts data as parts: read back contiguous, durable across reopen, bounded by the total size', async () => {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   try {
-    let box = await Outbox.open({ dir: t.dir, maxRecordBytes: 10_000 });
+    let box = await Outbox.open({ dir: t, maxRecordBytes: 10_000 });
     await box.addDestination('a');
     const d1 = blockData(1n, 1, 3000);
     const d2 = blockData(1n, 2, 5000);
@@ -48,21 +49,21 @@ test('enqueue accepts data as parts: read back contiguous, durable across reopen
     await assert.rejects(box.enqueue([{ seq: 2n, index: 1, destinations: ['a'], data: [new Uint8Array(1), 'x' as unknown as Uint8Array] }]), /items\[0\]\.data\[1\] must be a Uint8Array/);
     await assert.rejects(box.enqueue([{ seq: 2n, index: 1, destinations: ['a'], data: 'x' as unknown as Uint8Array }]), TypeError);
     await box.close();
-    box = await Outbox.open({ dir: t.dir, maxRecordBytes: 10_000 });
+    box = await Outbox.open({ dir: t, maxRecordBytes: 10_000 });
     assert.equal(box.status().recovery.truncatedBytes, 0, 'parts CRCs verify on the open-time scan');
     assert.deepEqual((await box.read(1n, 1)).data, d1);
     assert.deepEqual((await box.read(1n, 2)).data, d2);
     assert.deepEqual((await box.read(1n, 3)).data, blockData(1n, 3, 100));
     await box.close();
   } finally {
-    t.remove();
+    removeDirSync(t);
   }
 });
 
 test('parts backed by a SharedArrayBuffer are written like any other bytes', async () => {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   try {
-    const box = await Outbox.open({ dir: t.dir });
+    const box = await Outbox.open({ dir: t });
     await box.addDestination('a');
     const shared = new Uint8Array(new SharedArrayBuffer(4096));
     shared.set(blockData(9n, 1, 4096));
@@ -70,15 +71,15 @@ test('parts backed by a SharedArrayBuffer are written like any other bytes', asy
     assert.deepEqual((await box.read(9n, 1)).data, concat(Uint8Array.of(1, 2, 3), blockData(9n, 1, 4096).subarray(100, 4000)));
     await box.close();
   } finally {
-    t.remove();
+    removeDirSync(t);
   }
 });
 
 test('encode() ahead of enqueue: same records; checked again against the outbox state at enqueue', async () => {
-  const t = tempDir();
-  const u = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
+  const u = tempDirSync('sealcam-outbox-');
   try {
-    const box = await Outbox.open({ dir: t.dir });
+    const box = await Outbox.open({ dir: t });
     await box.addDestination('a');
     const dests = ['a'];
     const enc = box.encode([{ seq: 5n, index: 1, destinations: dests, data: [blockData(5n, 1, 10), blockData(5n, 2, 20)] }]);
@@ -93,13 +94,13 @@ test('encode() ahead of enqueue: same records; checked again against the outbox 
     const r = await box.read(5n, 1);
     assert.deepEqual(r.data, concat(blockData(5n, 1, 10), blockData(5n, 2, 20)));
     assert.deepEqual(r.pending, ['a']);
-    const small = await Outbox.open({ dir: u.dir, maxRecordBytes: 8 });
+    const small = await Outbox.open({ dir: u, maxRecordBytes: 8 });
     await small.addDestination('a');
     await assert.rejects(small.enqueue(box.encode([{ seq: 1n, index: 1, destinations: ['a'], data: new Uint8Array(4) }])), /larger maxRecordBytes/);
     await small.close();
     await box.close();
   } finally {
-    t.remove();
-    u.remove();
+    removeDirSync(t);
+    removeDirSync(u);
   }
 });

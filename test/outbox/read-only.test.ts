@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Outbox } from '../../src/outbox/index.js';
 import { isSealcamError } from '../../src/platform/errors.js';
-import { blockData, capture, tempDir } from './helpers.js';
+import { blockData, capture } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 /** Name, size, mtime and content hash of every file in `dir`. */
 async function fingerprint(dir: string): Promise<string[]> {
@@ -21,19 +22,19 @@ async function fingerprint(dir: string): Promise<string[]> {
 const readOnlyErr = (e: unknown): boolean => isSealcamError(e, 'OUTBOX_READ_ONLY');
 
 test('a read-only open writes nothing: torn tail kept (reported), temp files kept, no lock; every write is refused', async () => {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   try {
-    const box = await Outbox.open({ dir: t.dir });
+    const box = await Outbox.open({ dir: t });
     await box.addDestination('a');
     for (let s = 1n; s <= 3n; s++) await box.enqueue(capture(s, ['a'], 2, 300));
     await box.ack('a', 1n, 1);
     await box.close();
-    const seg = (await fs.readdir(t.dir)).find((n) => n.startsWith('seg-'))!;
-    await fs.appendFile(join(t.dir, seg), Buffer.alloc(77, 0xee)); // a torn append
-    await fs.writeFile(join(t.dir, '.leftover.tmp'), 'x');
-    const before = await fingerprint(t.dir);
+    const seg = (await fs.readdir(t)).find((n) => n.startsWith('seg-'))!;
+    await fs.appendFile(join(t, seg), Buffer.alloc(77, 0xee)); // a torn append
+    await fs.writeFile(join(t, '.leftover.tmp'), 'x');
+    const before = await fingerprint(t);
 
-    const ro = await Outbox.openReadOnly({ dir: t.dir });
+    const ro = await Outbox.openReadOnly({ dir: t });
     assert.equal(ro.readOnly, true);
     assert.deepEqual(ro.listPending().map((r) => `${r.seq}/${r.index}`), ['1/2', '2/1', '2/2', '3/1', '3/2']);
     assert.deepEqual((await ro.read(3n, 2)).data, blockData(3n, 2, 300));
@@ -53,37 +54,37 @@ test('a read-only open writes nothing: torn tail kept (reported), temp files kep
     await assert.rejects(ro.pull('a'), readOnlyErr);
     await assert.rejects(ro.compact(), readOnlyErr);
     await ro.close();
-    assert.deepEqual(await fingerprint(t.dir), before, 'no file created, changed or removed');
+    assert.deepEqual(await fingerprint(t), before, 'no file created, changed or removed');
 
-    const rw = await Outbox.open({ dir: t.dir });
+    const rw = await Outbox.open({ dir: t });
     assert.equal(rw.readOnly, false);
     assert.equal(rw.status().recovery.truncatedBytes, 77, 'a writer repairs it');
     await rw.close();
   } finally {
-    t.remove();
+    removeDirSync(t);
   }
 });
 
 test('a read-only open of a missing directory fails without creating it', async () => {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   try {
-    const dir = join(t.dir, 'nope');
+    const dir = join(t, 'nope');
     await assert.rejects(Outbox.openReadOnly({ dir }), (e) => (e as NodeJS.ErrnoException).code === 'ENOENT');
     await assert.rejects(fs.stat(dir), (e) => (e as NodeJS.ErrnoException).code === 'ENOENT');
   } finally {
-    t.remove();
+    removeDirSync(t);
   }
 });
 
 test('read-only next to a running writer: a snapshot, readable while the writer appends, compacts and rotates', async () => {
-  const t = tempDir();
+  const t = tempDirSync('sealcam-outbox-');
   try {
-    const w = await Outbox.open({ dir: t.dir, segmentBytes: 8192 });
+    const w = await Outbox.open({ dir: t, segmentBytes: 8192 });
     await w.addDestination('a');
     for (let s = 1n; s <= 6n; s++) await w.enqueue(capture(s, ['a'], 2, 1000));
-    const segs = async (): Promise<string[]> => (await fs.readdir(t.dir)).filter((n) => n.startsWith('seg-'));
+    const segs = async (): Promise<string[]> => (await fs.readdir(t)).filter((n) => n.startsWith('seg-'));
     const segsBefore = await segs();
-    const ro = await Outbox.openReadOnly({ dir: t.dir });
+    const ro = await Outbox.openReadOnly({ dir: t });
     const snap = ro.listPending().map((r) => `${r.seq}/${r.index}`);
     assert.equal(snap.length, 12);
     // The writer acknowledges everything (its old segments get deleted) and keeps writing.
@@ -102,6 +103,6 @@ test('read-only next to a running writer: a snapshot, readable while the writer 
     await w.enqueue(capture(13n, ['a'], 1, 10));
     await w.close();
   } finally {
-    t.remove();
+    removeDirSync(t);
   }
 });

@@ -7,12 +7,14 @@ import {
   Ledger, MemoryLedgerBackend, recordFromEntry, signBindRecord, verifyLedger, verifySaveHashRecord, type SaveHashRecord,
 } from '../../src/ledger/index.js';
 import { fromHex, toHex } from '../../src/platform/bytes.js';
-import { parseSaveHashField, verifyReceiverBundle } from '../../src/receiver/bundle.js';
+import { chainToJson, inclusionToJson, parseSaveHashField } from '../../src/ledger/savehash/json.js';
+import { verifyCaptureBundle } from '../../src/verify/capture.js';
 import { exportBundles } from '../../src/receiver/export.js';
-import { verifyInclusion } from '../../src/receiver/savehash.js';
-import { seqName } from '../../src/receiver/store-codec.js';
+import { SaveHashChain, verifyInclusion } from '../../src/ledger/savehash/savehash.js';
+import { seqName } from '../../src/receiver/store/codec.js';
 import { captureBytes, SimDevice } from './sim.js';
-import { cleanup, connect, ownerIdentity, startReceiver, T0, tempDir, waitFor } from './harness.js';
+import { connect, ownerIdentity, startReceiver, T0, waitFor } from './harness.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const devP = new SimDevice('batch', { t0: T0, n: 4 }).init();
 
@@ -37,13 +39,13 @@ test('SaveHash: batches of ω, signed records in the ledger, inclusion for every
   const dir = first.dir;
   const dev = toHex(d.addr);
   const bytes = (k: number): Uint8Array => captureBytes(`sh${k}`, 300 + 97 * k);
-  const out = await tempDir();
+  const out = await tempDir('sealcam-rcv-');
   try {
     const { side } = await connect(first.receiver, d);
     await side.register(d.registration(0));
     const signed = [];
     for (let k = 1; k <= 7; k++) {
-      const s = d.capture(BigInt(k), bytes(k), { blocks: 1 + (k % 4) });
+      const s = await d.capture(BigInt(k), bytes(k), { blocks: 1 + (k % 4) });
       signed.push(s);
       await side.capture(s);
     }
@@ -72,7 +74,7 @@ test('SaveHash: batches of ω, signed records in the ledger, inclusion for every
     try {
       const c2 = await connect(second.receiver, d);
       for (let k = 8; k <= 10; k++) {
-        const s = d.capture(BigInt(k), bytes(k), { blocks: 2 });
+        const s = await d.capture(BigInt(k), bytes(k), { blocks: 2 });
         signed.push(s);
         await c2.side.capture(s);
       }
@@ -101,7 +103,7 @@ test('SaveHash: batches of ω, signed records in the ledger, inclusion for every
       assert.ok(saveHash !== undefined);
       const v = verifyBundle(plain);
       assert.equal(v.valid, true, String(v.reason));
-      assert.equal(verifyReceiverBundle(json).valid, true);
+      assert.equal(verifyCaptureBundle(json).valid, true);
       assert.equal(e.imagePath, join(out, dev, `${k + 1}.jpg`));
       assert.deepEqual(new Uint8Array(await readFile(e.imagePath!)), bytes(k + 1));
       assert.deepEqual(fromHex(plain.headerDigest as string), signed[k]!.headerDigest);
@@ -109,16 +111,35 @@ test('SaveHash: batches of ω, signed records in the ledger, inclusion for every
     // a tampered inclusion or bundle is refused by the combined check
     const json = JSON.parse(await readFile(ex[0]!.bundlePath!, 'utf8')) as { saveHash: { inclusion: { root: string } } };
     json.saveHash.inclusion.root = '00'.repeat(32);
-    const bad = verifyReceiverBundle(json);
+    const bad = verifyCaptureBundle(json);
     assert.equal(bad.valid, false);
-    assert.equal(bad.saveHash.reason, 'SAVEHASH_PROOF');
+    assert.equal(bad.reason, 'SAVEHASH_PROOF');
+    // an attacker's (or a compromised receiver's) self-made SaveHash chain: consistent with itself, so a
+    // verifier without the anchored chain says only "the bundle's own, not anchored"; against the anchored
+    // chain (the ledger's) it fails.
+    const forged = JSON.parse(await readFile(ex[1]!.bundlePath!, 'utf8')) as Record<string, unknown>;
+    const own = new SaveHashChain(1);
+    const batch = own.add(signed[1]!.headerDigest)!;
+    forged['saveHash'] = { inclusion: inclusionToJson(batch.inclusions[0]!), chain: chainToJson(own.chain()) };
+    const alone = verifyCaptureBundle(forged);
+    assert.equal(alone.valid, true, String(alone.reason));
+    assert.equal(alone.facts?.saveHash, 'bundle-only');
+    assert.ok(alone.checks.some((c) => c.ok && /not anchored/.test(c.name)), JSON.stringify(alone.checks));
+    const genuine = JSON.parse(await readFile(ex[1]!.bundlePath!, 'utf8')) as { saveHash: unknown };
+    const anchored = parseSaveHashField(genuine.saveHash).chain!;
+    const against = verifyCaptureBundle(forged, { saveHashChain: anchored });
+    assert.equal(against.valid, false);
+    assert.match(String(against.reason), /^SAVEHASH_/);
+    const real = verifyCaptureBundle(genuine, { saveHashChain: anchored });
+    assert.equal(real.valid, true, String(real.reason));
+    assert.equal(real.facts?.saveHash, 'anchored');
     const only = await exportBundles(dir, join(out, 'one'), { device: dev, seq: 4n, images: false });
     assert.deepEqual(only.map((e) => [e.seq, e.imagePath]), [[4n, null]]);
     await writeFile(join(out, 'x'), '');
     await assert.rejects(exportBundles(join(out, 'x'), out), { code: 'RECEIVER_STORE' });
   } finally {
-    await cleanup(dir);
-    await cleanup(out);
+    await removeDir(dir);
+    await removeDir(out);
   }
 });
 
@@ -130,8 +151,8 @@ test('SaveHash: a ledger that refuses the record (device not bound to this owner
   try {
     const { side } = await connect(receiver, d);
     await side.register(d.registration(0));
-    await side.capture(d.capture(1n, captureBytes('nb1', 100), { blocks: 1 }));
-    await side.capture(d.capture(2n, captureBytes('nb2', 100), { blocks: 1 }));
+    await side.capture(await d.capture(1n, captureBytes('nb1', 100), { blocks: 1 }));
+    await side.capture(await d.capture(2n, captureBytes('nb2', 100), { blocks: 1 }));
     await waitFor(() => events.batch.length === 2, 'two batches');
     await waitFor(() => events['ledger-error'].length === 1, 'the ledger error');
     assert.equal((events['ledger-error'][0]!.error as { code?: string }).code, 'LEDGER_NOT_OWNER');
@@ -141,6 +162,6 @@ test('SaveHash: a ledger that refuses the record (device not bound to this owner
     const sh = parseSaveHashField(await readSaveHash(dir, toHex(d.addr), 2n));
     assert.equal(sh.inclusion.k, 2n);
   } finally {
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../src/platform/bytes.js';
-import { seqName } from '../../src/receiver/store-codec.js';
+import { seqName } from '../../src/receiver/store/codec.js';
 import { AckStatus } from '../../src/transport/messages.js';
 import { blockMessages, captureBytes, SimDevice } from './sim.js';
-import { cleanup, connect, startReceiver, T0, waitFor } from './harness.js';
+import { connect, startReceiver, T0, waitFor } from './harness.js';
+import { inSeries } from '../helpers/async.js';
+import { removeDir } from '../helpers/temp.js';
 
 const devP = new SimDevice('bounds', { t0: T0, n: 4 }).init();
 
@@ -17,7 +19,7 @@ test('bound on pending captures: the oldest incomplete one is evicted (blocks de
   try {
     const { side } = await connect(receiver, d);
     await side.register(d.registration(0));
-    const caps = [1, 2, 3].map((k) => d.capture(BigInt(k), captureBytes(`pc${k}`, 2000), { blocks: 4 }));
+    const caps = await inSeries([1, 2, 3], (k) => d.capture(BigInt(k), captureBytes(`pc${k}`, 2000), { blocks: 4 }));
     for (const c of caps) assert.equal((await side.block(blockMessages(c)[0]!)).status, AckStatus.STORED);
     assert.deepEqual(events.evicted.map((e) => [e.seq, e.blocks, e.reason]), [[1n, 1, 'captures']]);
     const capDir = join(dir, 'devices', toHex(d.addr), 'captures', seqName(1n));
@@ -33,7 +35,7 @@ test('bound on pending captures: the oldest incomplete one is evicted (blocks de
     assert.deepEqual(events.evicted.map((e) => e.seq), [1n, 2n]);
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
@@ -44,8 +46,8 @@ test('bound on pending bytes: older captures make room, an oversize block is ref
   try {
     const { side } = await connect(receiver, d);
     await side.register(d.registration(0));
-    const A = blockMessages(d.capture(1n, captureBytes('ba', 2000), { blocks: 4 }));
-    const B = blockMessages(d.capture(2n, captureBytes('bb', 2000), { blocks: 4 }));
+    const A = blockMessages(await d.capture(1n, captureBytes('ba', 2000), { blocks: 4 }));
+    const B = blockMessages(await d.capture(2n, captureBytes('bb', 2000), { blocks: 4 }));
     assert.equal((await side.block(A[0]!)).status, AckStatus.STORED);
     assert.equal((await side.block(A[1]!)).status, AckStatus.STORED);
     assert.equal((await side.block(B[0]!)).status, AckStatus.STORED);
@@ -54,13 +56,13 @@ test('bound on pending bytes: older captures make room, an oversize block is ref
     assert.equal((await side.block(B[2]!)).status, AckStatus.STORED);
     const full = await side.block(B[3]!);
     assert.deepEqual([full.status, full.reason], [AckStatus.RETRY_LATER, 'PENDING_LIMIT']);
-    const big = blockMessages(d.capture(3n, captureBytes('bc', 1600), { blocks: 1 }));
+    const big = blockMessages(await d.capture(3n, captureBytes('bc', 1600), { blocks: 1 }));
     const r = await side.block(big[0]!);
     assert.deepEqual([r.status, r.reason], [AckStatus.REJECTED, 'PENDING_LIMIT']);
     assert.deepEqual(receiver.stats().rejections, { PENDING_LIMIT: 2 });
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
@@ -71,8 +73,8 @@ test('age bound: incomplete captures idle longer than evictAfterMs are evicted b
   try {
     const { side } = await connect(receiver, d);
     await side.register(d.registration(0));
-    const A = blockMessages(d.capture(1n, captureBytes('aa', 900), { blocks: 3 }));
-    const B = blockMessages(d.capture(2n, captureBytes('ab', 900), { blocks: 3 }));
+    const A = blockMessages(await d.capture(1n, captureBytes('aa', 900), { blocks: 3 }));
+    const B = blockMessages(await d.capture(2n, captureBytes('ab', 900), { blocks: 3 }));
     await side.block(A[0]!);
     clock.advance(600);
     await side.block(B[0]!);
@@ -87,6 +89,6 @@ test('age bound: incomplete captures idle longer than evictAfterMs are evicted b
     assert.equal(receiver.devices()[0]!.pendingCaptures, 0);
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

@@ -5,7 +5,9 @@ import { toHex, u64 } from '../../src/platform/bytes.js';
 import { ChainTracker } from '../../src/receiver/chain-tracker.js';
 import { AckStatus } from '../../src/transport/messages.js';
 import { captureBytes, SimDevice } from './sim.js';
-import { cleanup, connect, startReceiver, T0, waitFor } from './harness.js';
+import { connect, startReceiver, T0, waitFor } from './harness.js';
+import { inSeries } from '../helpers/async.js';
+import { removeDir } from '../helpers/temp.js';
 
 const dg = (n: number): Uint8Array => sha256(u64(BigInt(n)));
 const Z = new Uint8Array(32);
@@ -63,7 +65,7 @@ test('receiver: gaps and reordering are reported (never silently accepted), a la
   try {
     const { side } = await connect(first.receiver, d);
     await side.register(d.registration(0));
-    const caps = [1, 2, 3, 4, 5].map((k) => d.capture(BigInt(k), captureBytes(`chain${k}`, 600), { blocks: 2 }));
+    const caps = await inSeries([1, 2, 3, 4, 5], (k) => d.capture(BigInt(k), captureBytes(`chain${k}`, 600), { blocks: 2 }));
     for (const k of [0, 1, 3]) assert.ok((await side.capture(caps[k]!)).every((a) => a.status === AckStatus.STORED));
     await waitFor(() => first.events.capture.length === 3, 'three captures');
     assert.deepEqual(first.events.gap.map((g) => [g.seq, g.missing, g.afterSeq, g.kind]), [[4n, toHex(caps[2]!.headerDigest), 2n, 'missing']]);
@@ -90,6 +92,6 @@ test('receiver: gaps and reordering are reported (never silently accepted), a la
       await second.receiver.stop();
     }
   } finally {
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const reg = await side.register(d.registration(0));
   if (reg?.type !== 'reg-ack') throw new Error('registration refused');
   for (let k = 1; k <= CAPTURES; k++) {
-    const s = d.capture(BigInt(k), captureBytes(`crash${k}`, 3000 + 1000 * k), { blocks: 4 });
+    const s = await d.capture(BigInt(k), captureBytes(`crash${k}`, 3000 + 1000 * k), { blocks: 4 });
     for (const ack of await side.capture(s)) writeSync(1, `ACK ${ack.seq} ${ack.index} ${ack.status}\n`);
   }
   await b.close();

@@ -7,11 +7,12 @@ import { createInterface } from 'node:readline';
 import { decodeHeader } from '../../src/dstp/header.js';
 import { toHex } from '../../src/platform/bytes.js';
 import { exportBundles } from '../../src/receiver/export.js';
-import { decodeSaveHashState } from '../../src/receiver/savehash-state.js';
-import { decodeBlockFile, decodeHeaderFile, parseBlockName, seqName } from '../../src/receiver/store-codec.js';
+import { decodeSaveHashState } from '../../src/ledger/savehash/state.js';
+import { decodeBlockFile, decodeHeaderFile, parseBlockName, seqName } from '../../src/receiver/store/codec.js';
 import { AckStatus } from '../../src/transport/messages.js';
 import { SimDevice } from './sim.js';
-import { cleanup, T0, tempDir } from './harness.js';
+import { T0 } from './harness.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const CHILD = new URL('./crash-child.ts', import.meta.url).pathname;
 const CAPTURES = 12;
@@ -94,6 +95,6 @@ test('SIGKILL at random points: every acknowledged block survives intact, the st
     assert.equal(ex.length, CAPTURES);
     assert.ok(ex.every((e) => e.valid && e.saveHash), JSON.stringify(ex.filter((e) => !e.valid)));
   } finally {
-    await cleanup(store);
+    await removeDir(store);
   }
 });

@@ -1,14 +1,12 @@
 /** Receiver test harness: a receiver on a temp store, loopback sessions with a DeviceSide, recorded events. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ManualClock } from '../../src/platform/clock.js';
 import { Receiver } from '../../src/receiver/receiver.js';
 import { makeIdentity, type ReceiverIdentity } from '../../src/receiver/identity.js';
 import type { ReceiverEvents, ReceiverOptions } from '../../src/receiver/types.js';
-import type { SessionResult } from '../../src/receiver/session.js';
+import type { SessionResult } from '../../src/peer/session.js';
 import { loopbackPair } from '../../src/transport/loopback.js';
 import { DeviceSide, secretOf, type SimDevice } from './sim.js';
+import { tempDir } from '../helpers/temp.js';
 
 export const T0 = 1_767_225_600_000n;
 
@@ -23,11 +21,6 @@ export function record(r: Receiver): Recorded {
   return rec;
 }
 
-/** A temp directory removed by the returned cleanup. */
-export async function tempDir(prefix = 'sealcam-rcv-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
 /** The test receiver identity ('owner'). */
 export function ownerIdentity(label = 'owner', suite: 1 | 2 = 1): ReceiverIdentity {
   return makeIdentity(suite, secretOf(label), 'owner');
@@ -37,7 +30,7 @@ export function ownerIdentity(label = 'owner', suite: 1 | 2 = 1): ReceiverIdenti
 export async function startReceiver(over: Partial<ReceiverOptions> = {}, dir?: string): Promise<{
   receiver: Receiver; events: Recorded; dir: string; identity: ReceiverIdentity; clock: ManualClock;
 }> {
-  const d = dir ?? (await tempDir());
+  const d = dir ?? (await tempDir('sealcam-rcv-'));
   const clock = (over.clock as ManualClock | undefined) ?? new ManualClock(T0 + 1000n);
   const identity = over.identity ?? ownerIdentity();
   const receiver = new Receiver({ identity, store: d, clock, sweepIntervalMs: 0, ...over });
@@ -56,16 +49,5 @@ export async function connect(receiver: Receiver, dev: SimDevice): Promise<{ sid
   return { side, session };
 }
 
-/** Removes a directory tree. */
-export function cleanup(dir: string): Promise<void> {
-  return rm(dir, { recursive: true, force: true });
-}
+export { waitFor } from '../helpers/wait.js';
 
-/** Waits (yielding to the event loop, up to ~30 s) until `pred()` holds; throws naming `what` otherwise. */
-export async function waitFor(pred: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}

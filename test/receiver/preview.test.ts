@@ -17,7 +17,8 @@ import type { PreviewEvent } from '../../src/receiver/preview.js';
 import { encodePreview, thumbnailSigningMessage } from '../../src/transport/ble/preview.js';
 import { AckStatus, decodeMessage, type BlockMessage } from '../../src/transport/messages.js';
 import { blockMessages, captureBytes, SimDevice } from './sim.js';
-import { cleanup, connect, startReceiver, T0, waitFor } from './harness.js';
+import { connect, startReceiver, T0, waitFor } from './harness.js';
+import { removeDir } from '../helpers/temp.js';
 
 const device = new SimDevice('preview', { t0: T0, n: 4, cycles: 1 }).init();
 const stripped = (m: BlockMessage): BlockMessage => ({ ...m, data: new Uint8Array(0) });
@@ -53,7 +54,7 @@ test('stripped blocks + PREVIEW: provenance verified before the data, rejections
     const hashes = (ms: BlockMessage[]): Uint8Array[] => ms.map((m) => sha256(m.data));
 
     // 1. honest: verified, with a device-signed thumbnail
-    const X = dev.capture(1n, captureBytes('x', 5000), { blocks: 4 });
+    const X = await dev.capture(1n, captureBytes('x', 5000), { blocks: 4 });
     const mx = blockMessages(X);
     const digest = sha256(X.header);
     const jpeg = captureBytes('thumb', 300);
@@ -69,18 +70,18 @@ test('stripped blocks + PREVIEW: provenance verified before the data, rejections
     assert.equal(captures.length, 0, 'nothing is complete before the data');
 
     // 2. a tampered block hash: its leaf is not under frameRoot
-    const Y = dev.capture(2n, captureBytes('y', 3000), { blocks: 3, prev: digest });
+    const Y = await dev.capture(2n, captureBytes('y', 3000), { blocks: 3, prev: digest });
     const my = blockMessages(Y);
     await sendMeta(my);
     const bad = hashes(my);
     bad[1] = flip(bad[1]!);
     await side.conn.send(encodePreview({ headerDigest: sha256(Y.header), blockHashes: bad, thumbnail: { jpeg, width: 16, height: 12 } }));
     // 3. wrong block count; 4. one stripped block missing
-    const Z = dev.capture(3n, captureBytes('z', 3000), { blocks: 3, prev: sha256(Y.header) });
+    const Z = await dev.capture(3n, captureBytes('z', 3000), { blocks: 3, prev: sha256(Y.header) });
     const mz = blockMessages(Z);
     await sendMeta(mz);
     await side.conn.send(encodePreview({ headerDigest: sha256(Z.header), blockHashes: hashes(mz).slice(0, 2) }));
-    const V = dev.capture(4n, captureBytes('v', 3000), { blocks: 3, prev: sha256(Z.header) });
+    const V = await dev.capture(4n, captureBytes('v', 3000), { blocks: 3, prev: sha256(Z.header) });
     const mv = blockMessages(V);
     await sendMeta(mv.slice(0, 2));
     await side.conn.send(encodePreview({ headerDigest: sha256(V.header), blockHashes: hashes(mv) }));
@@ -106,6 +107,6 @@ test('stripped blocks + PREVIEW: provenance verified before the data, rejections
     assert.equal((await session).error, 'MSG_TRUNCATED');
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

@@ -7,8 +7,10 @@ import { toHex } from '../../src/platform/bytes.js';
 import { verifyBlockAck } from '../../src/protocol/block-ack.js';
 import { AckStatus, Role } from '../../src/transport/messages.js';
 import { captureBytes, DeviceSide, SimDevice } from './sim.js';
-import { cleanup, connect, startReceiver, T0, waitFor } from './harness.js';
+import { connect, startReceiver, T0, waitFor } from './harness.js';
 import { loopbackPair } from '../../src/transport/loopback.js';
+import { inSeries } from '../helpers/async.js';
+import { removeDir } from '../helpers/temp.js';
 
 const dev = new SimDevice('happy', { t0: T0, n: 4, cycles: 2 }).init();
 
@@ -30,7 +32,7 @@ test('loopback: registration, captures verified and byte-identical, signed ACKs,
     assert.equal(verifyAck(ack, { trustedServers: [{ suite: 1, publicKey: identity.publicKey }], deviceAddr: d.addr, keyId: d.cycles[0]!.publicKey.keyId }), null);
 
     const caps = [captureBytes('a', 5000), captureBytes('b', 1), captureBytes('c', 777)];
-    const signed = caps.map((c, k) => d.capture(BigInt(k + 1), c, { blocks: k === 1 ? 1 : 4 }));
+    const signed = await inSeries(caps, (c, k) => d.capture(BigInt(k + 1), c, { blocks: k === 1 ? 1 : 4 }));
     for (const s of signed) {
       const acks = await side.capture(s);
       for (const [k, x] of acks.entries()) {
@@ -70,7 +72,7 @@ test('loopback: registration, captures verified and byte-identical, signed ACKs,
     // the next cycle chains on the first; a re-sent registration is acknowledged again
     assert.equal((await side.register(d.registration(1)))?.type, 'reg-ack');
     assert.equal((await side.register(d.registration(0)))?.type, 'reg-ack');
-    const s4 = d.capture(4n, captureBytes('d', 300), { cycle: 1 });
+    const s4 = await d.capture(4n, captureBytes('d', 300), { cycle: 1 });
     assert.ok((await side.capture(s4)).every((x) => x.status === AckStatus.STORED));
     await waitFor(() => events.capture.length === 4, 'the fourth capture');
     assert.equal(events.capture.at(-1)?.keyId, toHex(d.cycles[1]!.publicKey.keyId));
@@ -89,7 +91,7 @@ test('loopback: registration, captures verified and byte-identical, signed ACKs,
     assert.equal(res.error, undefined);
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
@@ -100,8 +102,8 @@ test('restart: a reopened store keeps registrations, captures and duplicates', a
   try {
     const { side } = await connect(first.receiver, d);
     await side.register(d.registration(0));
-    const s1 = d.capture(1n, captureBytes('r1', 900));
-    const s2 = d.capture(2n, captureBytes('r2', 900));
+    const s1 = await d.capture(1n, captureBytes('r1', 900));
+    const s2 = await d.capture(2n, captureBytes('r2', 900));
     await side.capture(s1);
     const part = await side.block({ ...(await import('./sim.js')).blockMessages(s2)[0]! });
     assert.equal(part.status, AckStatus.STORED);
@@ -122,7 +124,7 @@ test('restart: a reopened store keeps registrations, captures and duplicates', a
       await second.receiver.stop();
     }
   } finally {
-    await cleanup(first.dir);
+    await removeDir(first.dir);
   }
 });
 
@@ -137,7 +139,7 @@ test('two devices in concurrent sessions: every capture of each arrives verified
       assert.equal((await side.register(d.registration(0)))?.type, 'reg-ack');
       const caps = [1, 2, 3, 4].map((k) => captureBytes(`${tag}${k}`, 1500 + k * 11));
       for (const [k, c] of caps.entries()) {
-        const acks = await side.capture(d.capture(BigInt(k + 1), c, { blocks: 3 }));
+        const acks = await side.capture(await d.capture(BigInt(k + 1), c, { blocks: 3 }));
         assert.ok(acks.every((x) => x.status === AckStatus.STORED), tag);
       }
       return caps;
@@ -151,6 +153,6 @@ test('two devices in concurrent sessions: every capture of each arrives verified
     assert.equal(receiver.devices().length, 2);
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

@@ -4,13 +4,13 @@ import { sha256 } from '../../src/crypto/hash.js';
 import { signHeader } from '../../src/dstp/header-sign.js';
 import { HEADER_OFFSETS } from '../../src/dstp/header.js';
 import { verifyBlock } from '../../src/dstp/verify.js';
-import { ZERO_KEY_ID } from '../../src/ledger/index.js';
 import { toHex } from '../../src/platform/bytes.js';
 import { verifyBlockAck } from '../../src/protocol/block-ack.js';
 import { AckStatus, type BlockMessage } from '../../src/transport/messages.js';
 import { blockMessages, captureBytes, DeviceSide, forgeCapture, SimDevice, secretOf } from './sim.js';
-import { cleanup, connect, startReceiver, T0, waitFor } from './harness.js';
+import { connect, startReceiver, T0, waitFor } from './harness.js';
 import { ecdsaPublicKey } from '../../src/crypto/ecdsa.js';
+import { removeDir } from '../helpers/temp.js';
 
 const devices = Promise.all([
   new SimDevice('rej-a', { t0: T0, n: 4, cycles: 2 }).init(),
@@ -32,17 +32,17 @@ test('every block rejection path gives its reason code, a signed ACK, and is cou
     const ctx = { devicePublicKey: A!.publicKey, suite: A!.suite, fsPublicKey: A!.cycles[0]!.publicKey };
     const expectReason = (m: BlockMessage) => verifyBlock(ctx, m.header, m.headerSignature, { ...m, i: m.index, blockHash: sha256(m.data) });
     const expected: Record<string, number> = {};
-    const reject = async (m: BlockMessage, status: number, reason: string): Promise<void> => {
+    const reject = async (m: BlockMessage, status: number, reason: string, on = side, signedFor: Uint8Array = m.header.slice(44, 64)): Promise<void> => {
       expected[reason] = (expected[reason] ?? 0) + 1;
-      const ack = await side.block(m);
+      const ack = await on.block(m);
       assert.equal(ack.status, status, `expected ${reason}, got ${ack.reason}`);
       assert.equal(ack.reason, reason);
       assert.equal(verifyBlockAck(identity.suite, identity.publicKey, {
-        signerAddr: identity.addr, deviceAddr: m.header.slice(44, 64), headerDigest: sha256(m.header), index: m.index, status,
+        signerAddr: identity.addr, deviceAddr: signedFor, headerDigest: sha256(m.header), index: m.index, status,
       }, ack.signature!), null, 'rejections are signed too');
     };
-    const X = A!.capture(1n, captureBytes('x', 4000), { blocks: 4 });
-    const Y = A!.capture(2n, captureBytes('y', 4000), { blocks: 4 });
+    const X = await A!.capture(1n, captureBytes('x', 4000), { blocks: 4 });
+    const Y = await A!.capture(2n, captureBytes('y', 4000), { blocks: 4 });
     const mx = blockMessages(X);
     const my = blockMessages(Y);
 
@@ -70,23 +70,25 @@ test('every block rejection path gives its reason code, a signed ACK, and is cou
     await reject({ ...mx[0]!, data: flip(mx[0]!.data, 0) }, AckStatus.REJECTED, 'MERKLE_PROOF');
     // wrong forward-secure key: header names cycle 0, blocks signed by cycle 1's key
     const c1 = A!.cycles[1]!;
-    const W = A!.capture(3n, captureBytes('w', 1000), { blocks: 2, prev: Y.headerDigest });
+    const W = await A!.capture(3n, captureBytes('w', 1000), { blocks: 2, prev: Y.headerDigest });
     const wm = blockMessages(W).map((m, k) => ({ ...m, fsSignature: c1.state.sign(k + 1, c1.publicKey.t0 + 3n, 3n, W.blocks[k]!.d, c1.rng) }));
     const wr = expectReason(wm[0]!);
     assert.ok(wr !== null && wr.startsWith('FS_'), String(wr));
     await reject(wm[0]!, AckStatus.REJECTED, wr);
     // a cycle that was never registered; a device that never registered
-    const U = A!.capture(4n, captureBytes('u', 500), { cycle: 1, blocks: 1 });
+    const U = await A!.capture(4n, captureBytes('u', 500), { cycle: 1, blocks: 1 });
     await reject(blockMessages(U)[0]!, AckStatus.NOT_REGISTERED, 'KEYID_UNREGISTERED');
-    const Bc = B!.capture(1n, captureBytes('bb', 500), { blocks: 1 });
-    await reject(blockMessages(Bc)[0]!, AckStatus.NOT_REGISTERED, 'DEVICE_UNREGISTERED');
+    const Bc = await B!.capture(1n, captureBytes('bb', 500), { blocks: 1 });
+    // on A's session, B's block is refused before any judgement (the ACK is addressed to the session's device)
+    await reject(blockMessages(Bc)[0]!, AckStatus.REJECTED, 'DEVICE_MISMATCH', side, A!.addr);
+    await reject(blockMessages(Bc)[0]!, AckStatus.NOT_REGISTERED, 'DEVICE_UNREGISTERED', (await connect(receiver, B!)).side);
     // a signature-only block: verified header, data required
     await reject({ ...mx[0]!, data: new Uint8Array(0) }, AckStatus.RETRY_LATER, 'DATA_REQUIRED');
 
     // the honest blocks still go through after all that
     for (const m of mx) assert.equal((await side.block(m)).status, AckStatus.STORED);
     // another validly signed header for a seq already held
-    const X2 = A!.capture(1n, captureBytes('x-other', 4000), { blocks: 4, prev: new Uint8Array(32) });
+    const X2 = await A!.capture(1n, captureBytes('x-other', 4000), { blocks: 4, prev: new Uint8Array(32) });
     await reject(blockMessages(X2)[0]!, AckStatus.REJECTED, 'SEQ_CONFLICT');
     await waitFor(() => events.capture.length === 1, 'capture X');
 
@@ -95,16 +97,16 @@ test('every block rejection path gives its reason code, a signed ACK, and is cou
     assert.equal(expected.ECDSA_BAD_SIGNATURE, 2);
     assert.equal(expected.KEYID_UNREGISTERED, 2);
     const total = Object.values(st.rejections).reduce((a, b) => a + b, 0);
-    assert.equal(total, 13);
-    assert.equal(events.rejected.length, 13);
-    assert.equal(st.acks.REJECTED, 9);
+    assert.equal(total, 14);
+    assert.equal(events.rejected.length, 14);
+    assert.equal(st.acks.REJECTED, 10);
     assert.equal(st.acks.NOT_REGISTERED, 3);
     assert.equal(st.acks.RETRY_LATER, 1);
     assert.equal(st.forks, 1);
     assert.equal(st.blocksStored, 4);
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
@@ -137,11 +139,11 @@ test('whole-capture checks: BLOCK_LAYOUT and CAPTURE_HASH reject the completing 
     assert.deepEqual(st.rejections, { BLOCK_LAYOUT: 1, CAPTURE_INVALID: 1, CAPTURE_HASH: 1 });
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
-test('registration rejections: wrong prevKeyId chain, untrusted manufacturer, bad FsPublicKey, pinned device', async () => {
+test('registration rejections: a chain that does not continue, untrusted manufacturer, bad FsPublicKey, bad endorsement', async () => {
   const [A, B] = await devices;
   const other = ecdsaPublicKey(1, secretOf('other manufacturer'));
   const { receiver, events, dir } = await startReceiver({ trustedManufacturers: [{ suite: 1, publicKey: A!.manufacturer.publicKey }] });
@@ -151,32 +153,31 @@ test('registration rejections: wrong prevKeyId chain, untrusted manufacturer, ba
       const r = await side.register(payload);
       return r?.type === 'error' ? r.code : String(r?.type);
     };
-    // the second cycle first: its prevKeyId is not the (empty) chain
+    // the second cycle first: it continues C1, which the receiver does not hold
     assert.equal(await code(A!.registration(1)), 'REG_CHAIN');
-    assert.equal(await code(A!.registration(0, sha256(new Uint8Array(1)))), 'REG_CHAIN');
     assert.equal(await code(A!.registration(0)), 'reg-ack');
-    // a second "first" cycle (zeros again) does not chain on the held one
-    assert.equal(await code(A!.registration(1, ZERO_KEY_ID)), 'REG_CHAIN');
-    // FsPublicKey bytes damaged: validation code from src/scheme, prefixed FS
+    // FsPublicKey bytes of C2 damaged: it does not validate (§2)
     const reg = A!.registration(1);
-    const fsAt = reg.length - A!.cycles[1]!.publicKey.bytes.length;
-    assert.equal(await code(flip(reg, fsAt)), 'FSKEY_MAGIC');
-    // the reg signature over another keyId
-    assert.equal(await code(flip(reg, reg.length - 1)), 'REG_SIGNATURE');
+    const fsAt = 277;
+    assert.equal(reg[fsAt], 0x53, 'the FsPublicKey magic');
+    assert.equal(await code(flip(reg, fsAt)), 'REG_KEY_INVALID');
+    // the endorsement by C1 damaged
+    assert.equal(await code(flip(reg, reg.length - 1)), 'REG_ENDORSE_SIGNATURE');
     assert.equal(await code(A!.registration(1)), 'reg-ack');
     // a device certified by a manufacturer that is not trusted
-    const Bx = new SimDevice('rej-b', { t0: T0, cycles: 0, manufacturerLabel: 'other manufacturer' });
+    const Bx = await new SimDevice('rej-b', { t0: T0, cycles: 1, manufacturerLabel: 'other manufacturer', primeIndex: 1 }).init();
     assert.deepEqual(Bx.manufacturer.publicKey, other);
-    Bx.cycles = B!.cycles;
-    assert.equal(await code(Bx.registration(0)), 'REG_MANUFACTURER_UNTRUSTED');
+    const conn2 = await connect(receiver, Bx);
+    const r = await conn2.side.register(Bx.registration(0));
+    assert.equal(r?.type === 'error' ? r.code : r?.type, 'REG_MANUFACTURER_UNTRUSTED');
     assert.equal(await code(new Uint8Array(10)), 'REG_FORMAT');
     const st = receiver.stats();
-    assert.deepEqual(st.rejections, { REG_CHAIN: 3, FSKEY_MAGIC: 1, REG_SIGNATURE: 1, REG_MANUFACTURER_UNTRUSTED: 1, REG_FORMAT: 1 });
-    assert.equal(events.rejected.filter((e) => e.kind === 'registration').length, 7);
+    assert.deepEqual(st.rejections, { REG_CHAIN: 1, REG_KEY_INVALID: 1, REG_ENDORSE_SIGNATURE: 1, REG_MANUFACTURER_UNTRUSTED: 1, REG_FORMAT: 1 });
+    assert.equal(events.rejected.filter((e) => e.kind === 'registration').length, 5);
     assert.equal(st.registrations, 2);
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
   // pinned to B: A's HELLO is refused, so are A's registrations on a pinned registry
   const pinned = await startReceiver({ expectedDevice: B!.addr });
@@ -191,7 +192,7 @@ test('registration rejections: wrong prevKeyId chain, untrusted manufacturer, ba
     assert.equal(toHex(B!.addr).length, 40);
   } finally {
     await pinned.receiver.stop();
-    await cleanup(pinned.dir);
+    await removeDir(pinned.dir);
   }
 });
 
@@ -208,7 +209,7 @@ test('registration bound: a new device beyond maxDevices gets DEVICE_LIMIT; opti
     assert.deepEqual(receiver.stats().rejections, { DEVICE_LIMIT: 1 });
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
   const { Receiver } = await import('../../src/receiver/receiver.js');
   const identity = (await import('./harness.js')).ownerIdentity();
@@ -234,8 +235,8 @@ test('protocol violations: malformed frames, a wrong first message and a missing
     assert.equal((await b.receive())?.kind, 1, 'the receiver says HELLO first');
     await new DeviceSide(b, A!.addr).send({ type: 'reg', payload: A!.registration(0) });
     const e2 = await new DeviceSide(b, A!.addr).next();
-    assert.equal(e2?.type === 'error' ? e2.code : e2?.type, 'HELLO_EXPECTED');
-    assert.equal((await s2).error, 'HELLO_EXPECTED');
+    assert.equal(e2?.type === 'error' ? e2.code : e2?.type, 'HELLO_REQUIRED');
+    assert.equal((await s2).error, 'HELLO_REQUIRED');
     // silence: the injected clock passes the HELLO deadline
     const [c, d] = loopbackPair();
     const s3 = receiver.handle(c);
@@ -245,9 +246,9 @@ test('protocol violations: malformed frames, a wrong first message and a missing
     const e3 = await new DeviceSide(d, A!.addr).next();
     assert.equal(e3?.type === 'error' ? e3.code : e3?.type, 'HELLO_TIMEOUT');
     assert.equal((await s3).error, 'HELLO_TIMEOUT');
-    assert.deepEqual(receiver.stats().protocolErrors, { MSG_TRUNCATED: 1, HELLO_EXPECTED: 1, HELLO_TIMEOUT: 1 });
+    assert.deepEqual(receiver.stats().protocolErrors, { MSG_TRUNCATED: 1, HELLO_REQUIRED: 1, HELLO_TIMEOUT: 1 });
   } finally {
     await receiver.stop();
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

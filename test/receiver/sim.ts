@@ -7,15 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { ecdsaPublicKey, type Suite } from '../../src/crypto/ecdsa.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { signCapture, type SignedCapture } from '../../src/dstp/capture.js';
+import { signCapture, type SignedCapture } from '../helpers/sign.js';
 import { dstpAddress, signHeader } from '../../src/dstp/header-sign.js';
 import { blockDigest } from '../../src/dstp/digest.js';
 import { encodeHeader, headerDigest } from '../../src/dstp/header.js';
 import { merkleLeaf, merkleProofs } from '../../src/dstp/merkle.js';
 import { splitCapture } from '../../src/dstp/split.js';
-import {
-  buildKeyRegistration, encodeKeyRegistration, signFactoryRecord, ZERO_KEY_ID, type FactoryRecord,
-} from '../../src/ledger/index.js';
+import { endorseDigest } from '../../src/chain/links.js';
+import { encodeKeyRegistration } from '../../src/chain/registration.js';
+import { signFactoryRecord, type FactoryRecord } from '../../src/ledger/index.js';
 import { utf8 } from '../../src/platform/bytes.js';
 import { SeededRng } from '../../src/platform/rng.js';
 import { generateKeyCycle, type FsKeyState, type FsPublicKey } from '../../src/scheme/index.js';
@@ -57,8 +57,10 @@ export class SimDevice {
   readonly publicKey: Uint8Array;
   readonly addr: Uint8Array;
   readonly manufacturer: { suite: Suite; secret: Uint8Array; publicKey: Uint8Array };
-  readonly factory: FactoryRecord;
+  factory!: FactoryRecord;
   cycles: SimCycle[] = [];
+  /** Endorsement of cycle j by cycle j − 1 (signed in cycle j − 1's first period, at its t0). */
+  endorsements: Uint8Array[] = [];
   /** headerDigest of the last capture made by {@link capture} (zeros before the first). */
   prev: Uint8Array = new Uint8Array(32);
 
@@ -69,10 +71,9 @@ export class SimDevice {
     this.addr = dstpAddress(this.suite, this.publicKey);
     const ms = secretOf(o.manufacturerLabel ?? 'manufacturer');
     this.manufacturer = { suite: 1, secret: ms, publicKey: ecdsaPublicKey(1, ms) };
-    this.factory = signFactoryRecord({ manufacturerSuite: 1, manufacturerSecret: ms, deviceSuite: this.suite, devicePublicKey: this.publicKey });
   }
 
-  /** Generates the key cycles (cycle j starts at t0 + j·T·Δ). */
+  /** Generates the key cycles (cycle j starts at t0 + j·T·Δ), each endorsed by its predecessor, and the factory record pinning C₁ (issuedAt = t0). */
   async init(): Promise<this> {
     const T = this.o.T ?? 16;
     const delta = this.o.delta ?? 60_000;
@@ -82,27 +83,44 @@ export class SimDevice {
         { k: 2048, n: this.o.n ?? 4, T, t0: this.o.t0 + BigInt(j * T * delta), delta, deviceAddr: this.addr },
         { primes: { P: BigInt('0x' + pr.P), Q: BigInt('0x' + pr.Q) }, rng: new SeededRng(`${this.label}/keygen/${j}`), worker: false },
       );
+      const prev = this.cycles[j - 1];
       this.cycles.push({ publicKey, state, rng: new SeededRng(`${this.label}/sign/${j}`) });
+      this.endorsements.push(prev === undefined ? new Uint8Array(0)
+        : prev.state.sign(1, prev.publicKey.t0, 0n, endorseDigest(prev.publicKey.keyId, publicKey.keyId), prev.rng));
     }
+    const ms = this.manufacturer.secret;
+    this.factory = signFactoryRecord({
+      manufacturerSuite: 1, manufacturerSecret: ms, deviceSuite: this.suite, devicePublicKey: this.publicKey,
+      firstKeyId: this.cycles[0]!.publicKey.keyId, issuedAt: this.o.t0,
+    });
     return this;
   }
 
-  /** REG payload of cycle j (prevKeyId: the previous cycle's keyId, zeros for the first, unless given). */
-  registration(j: number, prevKeyId?: Uint8Array, factory: FactoryRecord = this.factory): Uint8Array {
-    const prev = prevKeyId ?? (j === 0 ? ZERO_KEY_ID : this.cycles[j - 1]!.publicKey.keyId);
-    return encodeKeyRegistration(buildKeyRegistration({
-      fsPublicKey: this.cycles[j]!.publicKey.bytes, suite: this.suite, deviceSecret: this.secret, factory, prevKeyId: prev,
-    }));
+  /**
+   * REG payload carrying cycle j after cycle j − 1 (`after`; from C₁ for j = 0), or with `from`,
+   * cycles from..j after cycle from − 1.
+   */
+  registration(j: number, o: { from?: number; factory?: FactoryRecord } = {}): Uint8Array {
+    const from = o.from ?? j;
+    const f = o.factory ?? this.factory;
+    return encodeKeyRegistration({
+      suite: this.suite, devicePublicKey: this.publicKey, manufacturer: { suite: f.manufacturerSuite, publicKey: f.manufacturerPublicKey },
+      factory: { firstKeyId: f.firstKeyId, issuedAt: f.issuedAt, signature: f.signature },
+      after: from === 0 ? new Uint8Array(32) : this.cycles[from - 1]!.publicKey.keyId,
+      keys: this.cycles.slice(from, j + 1).map((c, k) => ({
+        publicKey: c.publicKey.bytes, link: from + k === 0 ? null : { kind: 'endorse' as const, signature: this.endorsements[from + k]! },
+      })),
+    });
   }
 
   /**
    * Signs capture `seq` with cycle `cycle` (default 0) at ts = t0 + seq (period 1) into `blocks`
    * blocks; chains prevHeaderDigest unless `prev` is given (then the chain is not advanced).
    */
-  capture(seq: bigint, bytes: Uint8Array, opts: { cycle?: number; blocks?: number; prev?: Uint8Array; contentType?: 1 | 2 | 3; ownerAddr?: Uint8Array } = {}): SignedCapture {
+  async capture(seq: bigint, bytes: Uint8Array, opts: { cycle?: number; blocks?: number; prev?: Uint8Array; contentType?: 1 | 2 | 3; ownerAddr?: Uint8Array } = {}): Promise<SignedCapture> {
     const c = this.cycles[opts.cycle ?? 0]!;
     const ts = c.publicKey.t0 + seq;
-    const s = signCapture({
+    const s = await signCapture({
       capture: bytes, ts, seq, mode: opts.contentType === 2 ? 2 : 1, contentType: opts.contentType ?? 1,
       manufacturerAddr: dstpAddress(1, this.manufacturer.publicKey), ownerAddr: opts.ownerAddr ?? new Uint8Array(20),
       suite: this.suite, deviceSecret: this.secret, prevHeaderDigest: opts.prev ?? this.prev,

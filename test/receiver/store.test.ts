@@ -4,13 +4,15 @@ import { chmod, copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { sha256 } from '../../src/crypto/hash.js';
 import { toHex } from '../../src/platform/bytes.js';
-import { parseSaveHashField } from '../../src/receiver/bundle.js';
+import { parseSaveHashField } from '../../src/ledger/savehash/json.js';
 import { createKeyFile, parseKeyFile, readKeyFile } from '../../src/receiver/identity.js';
-import { verifyInclusion } from '../../src/receiver/savehash.js';
-import { decodeSaveHashState } from '../../src/receiver/savehash-state.js';
-import { decodeBlockFile, decodeHeaderFile, encodeBlockFile, encodeHeaderFile, seqName } from '../../src/receiver/store-codec.js';
+import { verifyInclusion } from '../../src/ledger/savehash/savehash.js';
+import { decodeSaveHashState } from '../../src/ledger/savehash/state.js';
+import { decodeBlockFile, decodeHeaderFile, encodeBlockFile, encodeHeaderFile, seqName } from '../../src/receiver/store/codec.js';
 import { blockMessages, captureBytes, SimDevice } from './sim.js';
-import { cleanup, connect, startReceiver, T0, tempDir, waitFor } from './harness.js';
+import { connect, startReceiver, T0, waitFor } from './harness.js';
+import { inSeries } from '../helpers/async.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 test('block and header files: round trip, every damage detected', () => {
   const b = { i: 3, off: 77n, len: 5, proof: [{ side: 'left' as const, hash: sha256(Uint8Array.of(1)) }], fsSignature: Uint8Array.of(9, 9), data: Uint8Array.of(1, 2, 3, 4, 5) };
@@ -29,7 +31,7 @@ test('block and header files: round trip, every damage detected', () => {
 });
 
 test('key file: created 0600 and never overwritten; unsafe modes and malformed files refused', async () => {
-  const dir = await tempDir();
+  const dir = await tempDir('sealcam-rcv-');
   try {
     const f = join(dir, 'k.json');
     const id = await createKeyFile(f, 2, 'phone-1');
@@ -48,7 +50,7 @@ test('key file: created 0600 and never overwritten; unsafe modes and malformed f
     const text = await readFile(f, 'utf8');
     assert.ok(!text.includes(toHex(id.publicKey)), 'only suite and secret are stored');
   } finally {
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 
@@ -65,7 +67,7 @@ test('one receiver per store: a second one is refused while the first runs, a st
     await assert.rejects(readFile(join(first.dir, 'LOCK')), { code: 'ENOENT' });
   } finally {
     await first.receiver.stop();
-    await cleanup(first.dir);
+    await removeDir(first.dir);
   }
 });
 
@@ -81,7 +83,7 @@ test('recovery: interrupted completion, lost chain state and lost inclusions are
   try {
     const { side } = await connect(first.receiver, d);
     await side.register(d.registration(0));
-    const s = [1, 2, 3, 4].map((k) => d.capture(BigInt(k), captureBytes(`rec${k}`, 700), { blocks: 2 }));
+    const s = await inSeries([1, 2, 3, 4], (k) => d.capture(BigInt(k), captureBytes(`rec${k}`, 700), { blocks: 2 }));
     await side.capture(s[0]!);
     await waitFor(() => first.events.capture.length === 1, 'capture 1');
     await copyFile(state, join(dir, 'state-after-1'));
@@ -123,6 +125,6 @@ test('recovery: interrupted completion, lost chain state and lost inclusions are
       await again.receiver.stop();
     }
   } finally {
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });

@@ -11,7 +11,9 @@ import type { Connection } from '../../src/transport/transport.js';
 import { AckStatus } from '../../src/transport/messages.js';
 import { makeCert } from '../transport/certs.js';
 import { captureBytes, DeviceSide, SimDevice } from './sim.js';
-import { cleanup, startReceiver, T0, tempDir, waitFor } from './harness.js';
+import { startReceiver, T0, waitFor } from './harness.js';
+import { inSeries } from '../helpers/async.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 const libDev = new SimDevice('tcp-lib', { t0: T0, n: 4 }).init();
 
@@ -38,7 +40,7 @@ for (const mode of ['tcp', 'tls'] as const) {
       assert.equal((await side.hello())?.type, 'hello');
       assert.equal((await side.register(d.registration(0)))?.type, 'reg-ack');
       for (const [k, c] of caps.entries()) {
-        const acks = await side.capture(d.capture(BigInt(k + 1), c, { blocks: 4 }));
+        const acks = await side.capture(await d.capture(BigInt(k + 1), c, { blocks: 4 }));
         assert.ok(acks.every((a) => a.status === AckStatus.STORED));
       }
     }, cert);
@@ -54,7 +56,7 @@ for (const mode of ['tcp', 'tls'] as const) {
     } finally {
       await listener.close();
       await receiver.stop();
-      await cleanup(dir);
+      await removeDir(dir);
     }
   });
 }
@@ -62,7 +64,7 @@ for (const mode of ['tcp', 'tls'] as const) {
 test('sealcam receive: --new-key, reconnect with backoff, one JSON line per capture, --count, --export, summary', async () => {
   const t0 = BigInt(Date.now()) - 60_000n;
   const d = await new SimDevice('tcp-cli', { t0, n: 4, primeIndex: 1 }).init();
-  const dir = await tempDir();
+  const dir = await tempDir('sealcam-rcv-');
   const keyFile = join(dir, 'receiver.key');
   const lines: string[] = [];
   const errs: string[] = [];
@@ -77,7 +79,7 @@ test('sealcam receive: --new-key, reconnect with backoff, one JSON line per capt
     assert.equal(await runReceive(['--new-key', keyFile], io), 1, 'never overwrites a key');
 
     const caps = [1, 2, 3].map((k) => captureBytes(`cli${k}`, 5000 * k));
-    const signed = caps.map((c, k) => d.capture(BigInt(k + 1), c, { blocks: 3 }));
+    const signed = await inSeries(caps, (c, k) => d.capture(BigInt(k + 1), c, { blocks: 3 }));
     const { listener, port } = await deviceListener(d, async (side, n) => {
       await side.hello();
       assert.equal((await side.register(d.registration(0)))?.type, 'reg-ack');
@@ -117,7 +119,7 @@ test('sealcam receive: --new-key, reconnect with backoff, one JSON line per capt
     assert.deepEqual(files, ['1.jpg', '1.json', '2.jpg', '2.json', '3.jpg', '3.json']);
     assert.deepEqual(new Uint8Array(await readFile(join(out, toHex(d.addr), '3.jpg'))), caps[2]);
   } finally {
-    await cleanup(dir);
+    await removeDir(dir);
   }
 });
 

@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +13,7 @@ import { periodBounds } from '../../src/scheme/period.js';
 import { fsVerify } from '../../src/scheme/verify.js';
 import { keygenWorkerUrl, workerExecArgv } from '../../src/scheme/worker-url.js';
 import { fixturePrimes, params } from './helpers.js';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 const p = params({ n: 3, T: 32 });
 
@@ -81,7 +81,7 @@ test('worker module resolution: source tree, and missing module is KEYGEN_WORKER
 
 test('tsup bundle: chunked code finds dist/scheme/keygen-worker.js and keygen runs in plain node', async () => {
   const { build } = await import('tsup');
-  const out = mkdtempSync(join(tmpdir(), 'sealcam-bundle-'));
+  const out = tempDirSync('sealcam-bundle-');
   try {
     await build({
       entry: { index: 'src/scheme/index.ts', other: 'test/scheme/bundle-entry.ts', 'scheme/keygen-worker': 'src/scheme/keygen-worker.ts' },
@@ -115,6 +115,6 @@ test('tsup bundle: chunked code finds dist/scheme/keygen-worker.js and keygen ru
     );
     assert.equal(got.keyId, toHex(want.publicKey.keyId));
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    removeDirSync(out);
   }
 });

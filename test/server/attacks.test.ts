@@ -2,21 +2,23 @@
 // rejected with its own reason, nothing is stored for it, and the server keeps serving.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addressOf } from '../../src/crypto/ecdsa.js';
 import { signHeader } from '../../src/dstp/header-sign.js';
-import type { SignedCapture } from '../../src/dstp/capture.js';
+import type { SignedCapture } from '../helpers/sign.js';
 import { decodeRecord, verifyAckRecord } from '../../src/ledger/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 import { verifyBlockAck } from '../../src/protocol/block-ack.js';
 import { startStorageServer, type StorageServer } from '../../src/server/index.js';
+import { scanJournal } from '../../src/server/journal.js';
 import { LoopbackNetwork, LoopbackTransport } from '../../src/transport/loopback.js';
 import { AckStatus, type AckMessage } from '../../src/transport/messages.js';
-import { blockMsg, bytesOf, capture, DELTA, DeviceClient, ident, makeDevice, serverConfig, T0, tempDir, type TestDevice } from './helpers.js';
+import { blockMsg, bytesOf, capture, DELTA, DeviceClient, ident, makeDevice, serverConfig, T0, type TestDevice } from './helpers.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+let tmp: string;
 let server: StorageServer;
 const clock = new ManualClock(T0 + 1000n);
 const net = new LoopbackNetwork();
@@ -46,9 +48,13 @@ function ackValid(a: AckMessage, c: SignedCapture, key = server.publicKey): bool
   }, a.signature) === null;
 }
 
-async function storedFiles(): Promise<number> {
+/** Index records on disk; and the data segments hold exactly the stored blocks' bytes (no other block data written). */
+async function storedRecords(): Promise<number> {
   let n = 0;
-  for (const b of await readdir(join(tmp.dir, 'blocks'))) n += (await readdir(join(tmp.dir, 'blocks', b))).filter((f) => !f.startsWith('.')).length;
+  await scanJournal(join(tmp, 'index'), () => void (n += 1));
+  let bytes = 0;
+  for (const f of await readdir(join(tmp, 'blocks'))) bytes += (await stat(join(tmp, 'blocks', f))).size;
+  assert.equal(bytes, server.stats().storeBytes, 'data segments hold the stored blocks and nothing else');
   return n;
 }
 
@@ -59,26 +65,26 @@ async function rejected(c: DeviceClient, m: Parameters<DeviceClient['block']>[0]
   assert.equal(a.reason, reason);
   assert.equal(server.stats().reasons[reason], before + 1, `counted ${reason}`);
   assert.equal(server.stats().storeBlocks, expectedStored, 'nothing stored');
-  assert.equal(await storedFiles(), expectedStored, 'no block file written');
+  assert.equal(await storedRecords(), expectedStored, 'no record written');
 }
 
 before(async () => {
-  tmp = await tempDir();
+  tmp = await tempDir('sealcam-server-');
   [A, B] = await Promise.all([makeDevice('A', { primeIdx: 0 }), makeDevice('B', { primeIdx: 1, mfr: ident('rogue manufacturer') })]);
   const ts = T0 + 1000n;
-  cap1 = capture(A, ts, 1n, bytesOf('one', 4000));
-  cap1b = capture(A, ts, 1n, bytesOf('one-b', 4000));
-  cap2 = capture(A, ts, 2n, bytesOf('two', 4000));
-  cap3 = capture(A, ts, 3n, bytesOf('three', 4000));
-  capP1 = capture(A, ts + 500n, 9n, bytesOf('p1', 2000), 2);
-  capOther = capture({ ...A, state: B.state }, ts, 4n, bytesOf('four', 2000), 2);
+  cap1 = await capture(A, ts, 1n, bytesOf('one', 4000));
+  cap1b = await capture(A, ts, 1n, bytesOf('one-b', 4000));
+  cap2 = await capture(A, ts, 2n, bytesOf('two', 4000));
+  cap3 = await capture(A, ts, 3n, bytesOf('three', 4000));
+  capP1 = await capture(A, ts + 500n, 9n, bytesOf('p1', 2000), 2);
+  capOther = await capture({ ...A, state: B.state }, ts, 4n, bytesOf('four', 2000), 2);
   A.state.update();
-  capP2 = capture(A, T0 + BigInt(DELTA) + 10n, 10n, bytesOf('p2', 2000), 2);
-  server = await startStorageServer(serverConfig(tmp.dir), { transport: new LoopbackTransport(net, 'srv'), clock, logger });
+  capP2 = await capture(A, T0 + BigInt(DELTA) + 10n, 10n, bytesOf('p2', 2000), 2);
+  server = await startStorageServer(serverConfig(tmp), { transport: new LoopbackTransport(net, 'srv'), clock, logger });
 });
 after(async () => {
   await server.stop();
-  await tmp.remove();
+  await removeDir(tmp);
 });
 
 test('honest capture: HELLO, REG_ACK signed by the server, every block STORED with a valid signed ACK', async () => {
@@ -98,7 +104,7 @@ test('honest capture: HELLO, REG_ACK signed by the server, every block STORED wi
     expectedStored++;
   }
   assert.equal(server.stats().storeBlocks, expectedStored);
-  assert.equal(await storedFiles(), expectedStored);
+  assert.equal(await storedRecords(), expectedStored);
   // a second REG of the same cycle is acknowledged again
   assert.equal((await c.register(A.reg)).type, 'reg-ack');
 });
@@ -109,7 +115,7 @@ test('replayed block inside Δt: DUPLICATE (signed), not stored twice', async ()
   assert.equal(a.status, AckStatus.DUPLICATE);
   assert.ok(ackValid(a, cap1));
   assert.equal(server.stats().storeBlocks, expectedStored);
-  assert.equal(await storedFiles(), expectedStored);
+  assert.equal(await storedRecords(), expectedStored);
 });
 
 test('a different block for a stored (device, seq, i): REPLAY_CONFLICT, logged', async () => {
@@ -152,7 +158,7 @@ test('malformed blocks: no data, other data, a header of another device', async 
 
 test('unregistered device and untrusted manufacturer', async () => {
   const c = await session(B, false);
-  const capB = capture(B, T0 + 1000n, 1n, bytesOf('b', 1000), 1);
+  const capB = await capture(B, T0 + 1000n, 1n, bytesOf('b', 1000), 1);
   await rejected(c, blockMsg(capB, 1), 'DEVICE_NOT_REGISTERED', AckStatus.NOT_REGISTERED);
   const r = await c.register(B.reg);
   assert.ok(r.type === 'error' && r.code === 'REG_MANUFACTURER_UNTRUSTED', JSON.stringify(r));
@@ -207,5 +213,37 @@ test('outside Δt: a replay and an old, never sent capture are STALE_TIMESTAMP',
   clock.advance(200_000);
   await rejected(c, blockMsg(cap1, 1), 'STALE_TIMESTAMP');
   await rejected(c, blockMsg(capP1, 1), 'STALE_TIMESTAMP');
+  assert.equal(server.stats().storeBlocks, expectedStored);
+});
+
+test('the session handshake: the server says HELLO first; no HELLO, a HELLO not from a device, silence each end the session with its code', async () => {
+  const open = async (): Promise<DeviceClient> => new DeviceClient(await new LoopbackTransport(net, `dev-${Math.random()}`).connect('srv'));
+  const count = (r: string): number => server.stats().reasons[r] ?? 0;
+  const ends = async (c: DeviceClient, code: string): Promise<void> => {
+    const before = count(code);
+    const r = await c.reply();
+    assert.ok(r.type === 'error' && r.code === code, JSON.stringify(r));
+    while (!c.conn.closed && (await c.conn.receive().catch(() => undefined)) !== undefined);
+    assert.equal(c.conn.closed, true, `${code} closes the session`);
+    assert.equal(count(code), before + 1, `${code} is counted`);
+  };
+  // the server's HELLO comes at once, before the device said anything
+  const silent = await open();
+  const first = await silent.reply();
+  assert.ok(first.type === 'hello' && first.id === 'store-a' && Buffer.from(first.addr).equals(Buffer.from(server.address)));
+  await new Promise((r) => setImmediate(r));
+  clock.advance(10_001);
+  await ends(silent, 'HELLO_TIMEOUT');
+
+  const regFirst = await open();
+  assert.equal((await regFirst.reply()).type, 'hello');
+  await regFirst.send({ type: 'reg', payload: A.reg });
+  await ends(regFirst, 'HELLO_REQUIRED');
+
+  const notADevice = await open();
+  assert.equal((await notADevice.reply()).type, 'hello');
+  await notADevice.send({ type: 'hello', protocol: 1, role: 2, addr: A.addr, maxFrameBytes: 65536, id: 'phone' });
+  await ends(notADevice, 'BAD_ROLE');
+  // and nothing was registered or stored by any of them
   assert.equal(server.stats().storeBlocks, expectedStored);
 });

@@ -14,21 +14,26 @@ test('the example config is valid and fills defaults', () => {
   assert.equal(cfg.id, 'store-a');
   assert.equal(cfg.mqtt.url, 'mqtt://127.0.0.1:1883');
   assert.equal(cfg.verify.freshnessMs, 86_400_000);
-  assert.equal(cfg.trustedManufacturers[0]!.suite, 1);
+  assert.equal(cfg.trustedManufacturers[0]!.suite, 2, 'the example trusts a suite-2 maker (the default for new makers)');
 });
 
-test('minimal config gets every default', () => {
-  const cfg = parseServerConfig('version: 1\nid: s1\n');
+const MAKER = `trustedManufacturers: [{ suite: 1, publicKey: "04${'11'.repeat(64)}" }]\n`;
+
+test('minimal config gets every default; a server without a trusted manufacturer is refused (no trust on first use)', () => {
+  assert.throws(() => parseServerConfig('version: 1\nid: s1\n'), /trustedManufacturers/);
+  assert.throws(() => parseServerConfig('version: 1\nid: s1\ntrustedManufacturers: []\n'), /trustedManufacturers/);
+  const cfg = parseServerConfig('version: 1\nid: s1\n' + MAKER);
   assert.equal(cfg.dataDir, '/var/lib/sealcam-server');
   assert.equal(cfg.mqtt.enabled, true);
   assert.equal(cfg.mqtt.protocolVersion, 4);
   assert.equal(cfg.store.maxBatch, 256);
   assert.equal(cfg.limits.maxFrameBytes, 8 * 1024 * 1024);
-  assert.deepEqual(cfg.trustedManufacturers, []);
+  assert.equal(cfg.trustedManufacturers.length, 1);
+  assert.deepEqual(cfg.trustedWitnesses, []);
 });
 
 test('environment overrides by schema path, typed', () => {
-  const cfg = parseServerConfig('version: 1\nid: s1\n', {
+  const cfg = parseServerConfig('version: 1\nid: s1\n' + MAKER, {
     SEALCAM_SERVER_MQTT__URL: 'mqtt://broker:1884', SEALCAM_SERVER_DATA_DIR: '/srv/x', SEALCAM_SERVER_VERIFY__FRESHNESS_MS: '5000',
     SEALCAM_SERVER_MQTT__ENABLED: 'false',
   });
@@ -54,7 +59,7 @@ test('a bad file lists every problem', () => {
       assert.ok(all.includes(p), `missing problem about ${p} in:\n${all}`);
     }
   }
-  assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { url: "http://x" }\n'), /mqtt.url/);
+  assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { url: "http://x" }\n' + MAKER), /mqtt.url/);
   assert.throws(() => parseServerConfig('version: [\n'), (e) => e instanceof ServerConfigError);
-  assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { member: m }\n'), /only meaningful/);
+  assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { member: m }\n' + MAKER), /only meaningful/);
 });

@@ -1,23 +1,22 @@
 /**
  * Test device side for the storage-server tests, built from the real
  * components: fixture safe primes (k = 2048, small T), FsKeyState signing,
- * src/dstp signCapture, src/ledger registration records, and a minimal
+ * the shipping signer (test/helpers/sign.ts), src/ledger registration records, and a minimal
  * session client speaking the codec over any Connection.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { addressOf, ecdsaPublicKey, type Suite } from '../../src/crypto/ecdsa.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { signCapture, type SignedCapture } from '../../src/dstp/capture.js';
-import { buildKeyRegistration, encodeKeyRegistration, signFactoryRecord } from '../../src/ledger/index.js';
+import { signCapture, type SignedCapture } from '../helpers/sign.js';
+import { encodeKeyRegistration } from '../../src/chain/registration.js';
+import { signFactoryRecord } from '../../src/ledger/index.js';
 import { utf8 } from '../../src/platform/bytes.js';
 import { SeededRng } from '../../src/platform/rng.js';
-import { generateKeyCycle, type FsKeyState, type FsPublicKey } from '../../src/scheme/index.js';
+import { generateKeyCycle } from '../../src/scheme/index.js';
 import { validateServerConfig, type ServerConfig } from '../../src/server/index.js';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, Role, type AckMessage, type BlockMessage, type Message } from '../../src/transport/messages.js';
 import type { Connection } from '../../src/transport/transport.js';
 import { fixturePrimes } from '../scheme/helpers.js';
+import type { Device } from '../dstp/vectors/builder.js';
 
 export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
 export const DELTA = 60_000;
@@ -31,20 +30,14 @@ export function ident(label: string, suite: Suite = 1): { suite: Suite; secret: 
 
 export const MFR = ident('manufacturer');
 
-/** A test device with one key cycle. */
-export interface TestDevice {
-  readonly suite: Suite;
-  readonly secret: Uint8Array;
-  readonly publicKey: Uint8Array;
-  readonly addr: Uint8Array;
-  readonly key: FsPublicKey;
-  readonly state: FsKeyState;
-  /** Encoded REG message for this cycle. */
+/** A test device with one key cycle (as the vectors' Device, signing with its own rng per capture). */
+export interface TestDevice extends Omit<Device, 'rng' | 'sign'> {
+  /** Encoded REG message: the factory record (v2, pinning this cycle as C₁) and C₁. */
   readonly reg: Uint8Array;
 }
 
-/** Builds a device (fixture primes `primeIdx`, k = 2048 unless given, n = 8, T = 16). */
-export async function makeDevice(label: string, o: { primeIdx?: number; k?: 2048 | 3072; t0?: bigint; n?: number; T?: number; mfr?: ReturnType<typeof ident>; prevKeyId?: Uint8Array } = {}): Promise<TestDevice> {
+/** Builds a device (fixture primes `primeIdx`, k = 2048 unless given, n = 8, T = 16) whose only key cycle is C₁. */
+export async function makeDevice(label: string, o: { primeIdx?: number; k?: 2048 | 3072; t0?: bigint; n?: number; T?: number; mfr?: ReturnType<typeof ident> } = {}): Promise<TestDevice> {
   const id = ident(label);
   const k = o.k ?? 2048;
   const { publicKey: key, state } = await generateKeyCycle(
@@ -52,8 +45,14 @@ export async function makeDevice(label: string, o: { primeIdx?: number; k?: 2048
     { primes: fixturePrimes(k, o.primeIdx ?? 0), rng: new SeededRng(`${label}/keygen`), worker: false },
   );
   const mfr = o.mfr ?? MFR;
-  const factory = signFactoryRecord({ manufacturerSuite: mfr.suite, manufacturerSecret: mfr.secret, deviceSuite: id.suite, devicePublicKey: id.publicKey });
-  const reg = encodeKeyRegistration(buildKeyRegistration({ fsPublicKey: key.bytes, suite: id.suite, deviceSecret: id.secret, factory, prevKeyId: o.prevKeyId ?? new Uint8Array(32) }));
+  const factory = signFactoryRecord({
+    manufacturerSuite: mfr.suite, manufacturerSecret: mfr.secret, deviceSuite: id.suite, devicePublicKey: id.publicKey, firstKeyId: key.keyId, issuedAt: key.t0,
+  });
+  const reg = encodeKeyRegistration({
+    suite: id.suite, devicePublicKey: id.publicKey, manufacturer: { suite: mfr.suite, publicKey: mfr.publicKey },
+    factory: { firstKeyId: factory.firstKeyId, issuedAt: factory.issuedAt, signature: factory.signature },
+    after: new Uint8Array(32), keys: [{ publicKey: key.bytes, link: null }],
+  });
   return { ...id, key, state, reg };
 }
 
@@ -63,7 +62,7 @@ export function bytesOf(label: string, n: number): Uint8Array {
 }
 
 /** Signs `data` as one capture of `blocks` near-equal blocks. */
-export function capture(dev: TestDevice, ts: bigint, seq: bigint, data: Uint8Array, blocks = 4, prev = new Uint8Array(32)): SignedCapture {
+export function capture(dev: TestDevice, ts: bigint, seq: bigint, data: Uint8Array, blocks = 4, prev = new Uint8Array(32)): Promise<SignedCapture> {
   const size = Math.ceil(data.length / blocks);
   const split = { blocks: Array.from({ length: Math.ceil(data.length / size) }, (_, k) => ({ off: k * size, len: Math.min(size, data.length - k * size) })) };
   const rng = new SeededRng(`sign/${seq}`);
@@ -88,12 +87,6 @@ export function serverConfig(dataDir: string, over: Record<string, unknown> = {}
     version: 1, id: 'store-a', dataDir, trustedManufacturers: [{ suite: 1, publicKey: Buffer.from(MFR.publicKey).toString('hex') }],
     verify: { freshnessMs: 120_000 }, store: { minFreeBytes: 0 }, mqtt: { enabled: false }, ...over,
   });
-}
-
-/** A fresh temp dir and its removal. */
-export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-server-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** Minimal device-side session client. */

@@ -1,8 +1,8 @@
 /** Throwaway self-signed P-256 certificates for TLS tests (openssl CLI, generated at test time). */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeDirSync, tempDirSync } from '../helpers/temp.js';
 
 export interface TestCert {
   cert: string;
@@ -11,7 +11,7 @@ export interface TestCert {
 
 /** Generates a fresh self-signed certificate and key (PEM), valid for one day. */
 export function makeCert(cn = 'sealcam-test'): TestCert {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-cert-'));
+  const dir = tempDirSync('sealcam-cert-');
   try {
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
@@ -19,7 +19,7 @@ export function makeCert(cn = 'sealcam-test'): TestCert {
     ], { stdio: 'pipe' });
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDirSync(dir);
   }
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  AckStatus, decodeMessage, encodeMessage, isDelivered, MessageKind, Role, type Message,
+  AckStatus, decodeMessage, encodeMessage, isDelivered, MAX_C2PA_STORE_BYTES, MessageKind, Role, type Message,
 } from '../../src/transport/messages.js';
 import { isSealcamError } from '../../src/platform/errors.js';
 import { toHex } from '../../src/platform/bytes.js';
@@ -26,6 +26,7 @@ const blockArb = fc
   .map(({ withData, fill, ...b }): Message => ({ type: 'block', ...b, data: withData ? new Uint8Array(b.len).fill(fill) : new Uint8Array(0) }));
 
 const messageArb: fc.Arbitrary<Message> = fc.oneof(
+  fc.record({ type: fc.constant('c2pa' as const), seq: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), store: fc.uint8Array({ minLength: 1, maxLength: 300 }) }),
   fc.record({
     type: fc.constant('hello' as const),
     protocol: fc.integer({ min: 1, max: 0xffff }),
@@ -48,6 +49,8 @@ const messageArb: fc.Arbitrary<Message> = fc.oneof(
     .map(({ sig, ...a }): Message => (sig ? { ...a, signature: sig } : a)),
   fc.record({ type: fc.constantFrom('reg' as const, 'reg-ack' as const, 'status' as const), payload: fc.uint8Array({ maxLength: 100 }) }),
   fc.record({ type: fc.constant('error' as const), code: idArb, message: fc.string({ unit: 'grapheme', maxLength: 40 }) }),
+  fc.record({ type: fc.constant('auth-challenge' as const), challenge: bytes(32), sessionId: bytes(16) }),
+  fc.record({ type: fc.constant('auth' as const), suite: fc.constantFrom(1 as const, 2 as const), publicKey: bytes(65), signature: bytes(64) }),
 );
 
 /** Comparable form (Uint8Array views → hex). */
@@ -97,7 +100,23 @@ test('hostile inputs get precise codes', () => {
     return 'OK';
   };
   assert.equal(code(0, good.payload), 'MSG_UNKNOWN_TYPE');
-  assert.equal(code(8, good.payload), 'MSG_UNKNOWN_TYPE');
+  assert.equal(code(11, good.payload), 'MSG_UNKNOWN_TYPE');
+  // C2PA: u64 seq | u32 storeLen 1..MAX_C2PA_STORE_BYTES | store
+  const c2pa = (len: number, body: number): Uint8Array => {
+    const p = new Uint8Array(1 + 8 + 4 + body);
+    p[0] = 1;
+    new DataView(p.buffer).setUint32(9, len);
+    return p;
+  };
+  assert.equal(code(MessageKind.C2PA, c2pa(3, 3)), 'OK');
+  assert.equal(code(MessageKind.C2PA, c2pa(0, 0)), 'MSG_RANGE');
+  assert.equal(code(MessageKind.C2PA, c2pa(MAX_C2PA_STORE_BYTES + 1, 16)), 'MSG_RANGE');
+  assert.equal(code(MessageKind.C2PA, c2pa(4, 3)), 'MSG_TRUNCATED');
+  assert.equal(code(MessageKind.C2PA, c2pa(3, 4)), 'MSG_TRAILING');
+  assert.throws(() => encodeMessage({ type: 'c2pa', seq: 1n, store: new Uint8Array(MAX_C2PA_STORE_BYTES + 1) }), RangeError);
+  assert.equal(code(MessageKind.AUTH_CHALLENGE, Uint8Array.of(1, ...new Uint8Array(47))), 'MSG_TRUNCATED');
+  assert.equal(code(MessageKind.AUTH, Uint8Array.of(1, 3, ...new Uint8Array(129))), 'MSG_RANGE');
+  assert.equal(code(MessageKind.AUTH, Uint8Array.of(1, 2, ...new Uint8Array(130))), 'MSG_TRAILING');
   assert.equal(code(3, new Uint8Array(0)), 'MSG_TRUNCATED');
   assert.equal(code(3, Uint8Array.of(2, ...good.payload.subarray(1))), 'MSG_VERSION');
   assert.equal(code(3, Uint8Array.of(...good.payload, 0)), 'MSG_TRAILING');

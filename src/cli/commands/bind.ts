@@ -6,21 +6,21 @@
  *   sealcam bind (--state-dir DIR | --config FILE) [--unbind] [--force] [--out FILE] REQUEST.json   (device)
  *
  * The device side hands the request to the running daemon (inbox + SIGHUP,
- * src/device/bind-inbox.ts), which signs with the device key and restarts its
+ * src/device/identity/bind-inbox.ts), which signs with the device key and restarts its
  * components so later headers carry the new owner; with no daemon running it
  * opens the keystore itself. Prints the answer as JSON. Exit 0 accepted,
  * 1 refused or failed, 2 usage.
  */
 import { randomBytes } from 'node:crypto';
-import { afterOwnerChange } from '../../device/bind-apply.js';
-import { runningDaemonPid, submitToDaemon } from '../../device/bind-inbox.js';
-import { applyOwnerRequest, parseOwnerRequest, resultJson } from '../../device/bind.js';
-import { loadDeviceConfig, validateDeviceConfig, type DeviceConfig } from '../../device/config.js';
-import { outboxOptions } from '../../device/daemon-build.js';
-import { OWNER_ID } from '../../device/destinations.js';
-import { loadDeviceIdentity } from '../../device/identity.js';
-import { checkStateOwner } from '../../device/provision.js';
-import { STATE_FILES, statePath } from '../../device/state-dir.js';
+import { afterOwnerChange } from '../../device/identity/bind-apply.js';
+import { runningDaemonPid, submitToDaemon } from '../../device/identity/bind-inbox.js';
+import { applyOwnerRequest, parseOwnerRequest, resultJson } from '../../device/identity/bind.js';
+import { loadDeviceConfig, validateDeviceConfig, type DeviceConfig } from '../../device/daemon/config.js';
+import { outboxOptions } from '../../device/daemon/build.js';
+import { OWNER_ID } from '../../device/delivery/destinations.js';
+import { loadDeviceIdentity } from '../../device/identity/identity.js';
+import { checkStateOwner } from '../../device/identity/provision.js';
+import { STATE_FILES, statePath } from '../../device/daemon/state-dir.js';
 import { FileKeyStore } from '../../keystore/file-store.js';
 import { recordToJson } from '../../ledger/record-codec.js';
 import { signBindRequest, signUnbindRecord } from '../../ledger/records.js';

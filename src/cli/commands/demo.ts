@@ -6,7 +6,7 @@
 import { resolve, join } from 'node:path';
 import { runDemo } from '../../demo/run.js';
 import { demoPassed, formatDemoReport } from '../../demo/report.js';
-import { parse } from '../args.js';
+import { intOption, parse } from '../args.js';
 
 const USAGE = `usage: sealcam demo [options]
   --captures N     captures to sign (default 20)
@@ -16,12 +16,6 @@ const USAGE = `usage: sealcam demo [options]
   --period-ms MS   key period Δ (default 1000: the keys evolve several times)
   --interval-ms MS one capture every MS (default 250)`;
 
-function int(v: unknown, dflt: number, lo: number, hi: number, name: string): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new Error(`--${name} must be an integer in [${lo}, ${hi}]`);
-  return n;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -30,15 +24,15 @@ export async function run(argv: string[]): Promise<number> {
   }, USAGE, false);
   let opts;
   try {
-    const bits = int(values['bits'], 2048, 2048, 3072, 'bits');
+    const bits = intOption(values['bits'], 'bits', 2048, 2048, 3072);
     if (bits !== 2048 && bits !== 3072) throw new Error('--bits must be 2048 or 3072');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     opts = {
       dir: resolve(typeof values['dir'] === 'string' ? values['dir'] : join('.sealcam-demo', stamp)),
-      captures: int(values['captures'], 20, 1, 10_000, 'captures'),
+      captures: intOption(values['captures'], 'captures', 20, 1, 10_000),
       bits: bits as 2048 | 3072,
-      periodMs: int(values['period-ms'], 1000, 100, 3_600_000, 'period-ms'),
-      intervalMs: int(values['interval-ms'], 250, 10, 3_600_000, 'interval-ms'),
+      periodMs: intOption(values['period-ms'], 'period-ms', 1000, 100, 3_600_000),
+      intervalMs: intOption(values['interval-ms'], 'interval-ms', 250, 10, 3_600_000),
       ...(typeof values['broker'] === 'string' ? { brokerUrl: values['broker'] } : {}),
     };
   } catch (e) {

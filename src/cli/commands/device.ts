@@ -1,9 +1,9 @@
 /**
  * `sealcam device --config FILE [--dev] [--stop-timeout MS]`: runs the
  * capture daemon (docs/DAEMON.md). Logs JSON lines (pino) to stdout.
- * `sealcam device health …`: the health probe (src/device/health-cli.ts).
+ * `sealcam device health …`: the health probe (src/cli/commands/device-health.ts).
  *
- * Signals (src/device/lifecycle-process.ts): SIGTERM/SIGINT stop (drain, then
+ * Signals (src/device/daemon/process.ts): SIGTERM/SIGINT stop (drain, then
  * exit), SIGHUP reloads (owner requests, then the configuration), SIGUSR2 logs
  * the status snapshot.
  *
@@ -12,9 +12,9 @@
  * problem listed on stderr).
  */
 import { pino } from 'pino';
-import { ConfigError, loadDeviceConfig, type DeviceConfig } from '../../device/config.js';
-import { semanticProblems } from '../../device/daemon-build.js';
-import { runDaemonProcess } from '../../device/lifecycle-process.js';
+import { ConfigError, loadDeviceConfig, type DeviceConfig } from '../../device/daemon/config.js';
+import { semanticProblems } from '../../device/daemon/build.js';
+import { runDaemonProcess } from '../../device/daemon/process.js';
 import type { Logger } from '../../platform/logger.js';
 import { createNotifier } from '../../platform/sd-notify.js';
 import { parse } from '../args.js';
@@ -38,7 +38,7 @@ function problemsOut(problems: string[]): number {
 /** Runs the daemon until a stop signal. Returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'health') {
-    const { runHealthCommand } = await import('../../device/health-cli.js');
+    const { runHealthCommand } = await import('./device-health.js');
     return runHealthCommand(argv.slice(1), { out: (l) => console.log(l), err: (l) => console.error(l) });
   }
   const { values } = parse(argv, { config: { type: 'string', short: 'c' }, dev: { type: 'boolean' }, 'stop-timeout': { type: 'string' } }, USAGE, false);

@@ -8,22 +8,16 @@
  */
 import { isSuite, type Suite } from '../../crypto/ecdsa.js';
 import { toHex } from '../../platform/bytes.js';
-import { createLocalDevice } from '../../device/local-device.js';
-import { parse } from '../args.js';
+import { createLocalDevice } from '../../device/identity/local-device.js';
+import { intOption, parse } from '../args.js';
 
 const USAGE = `usage: sealcam keys new --state-dir DIR [options]
-  --suite 1|2             device key suite: 1 ES256K (default), 2 ES256
+  --suite 1|2             device key suite: 2 ES256 (default; can sign Content Credentials), 1 ES256K
   --bits 2048|3072        IR-n modulus size (default 3072; key generation takes seconds to minutes)
   --blocks N              n, maximum blocks per capture (default 16)
-  --periods T             periods per key cycle (default 4096)
+  --periods T             periods per key cycle (default 65536)
   --period-ms MS          period length Δ (default 60000)`;
 
-function int(v: unknown, name: string, dflt: number, lo: number, hi: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new Error(`--${name} must be an integer in [${lo}, ${hi}]`);
-  return n;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -38,14 +32,14 @@ export async function run(argv: string[]): Promise<number> {
   let params;
   let suite: Suite;
   try {
-    const s = int(values['suite'], 'suite', 1, 1, 2);
+    const s = intOption(values['suite'], 'suite', 2, 1, 2);
     if (!isSuite(s)) throw new Error('--suite must be 1 or 2');
     suite = s;
-    const k = int(values['bits'], 'bits', 3072, 2048, 3072);
+    const k = intOption(values['bits'], 'bits', 3072, 2048, 3072);
     if (k !== 2048 && k !== 3072) throw new Error('--bits must be 2048 or 3072');
     params = {
-      k: k as 2048 | 3072, n: int(values['blocks'], 'blocks', 16, 1, 256), T: int(values['periods'], 'periods', 4096, 2, 2 ** 24),
-      delta: int(values['period-ms'], 'period-ms', 60_000, 1, 0xffffffff),
+      k: k as 2048 | 3072, n: intOption(values['blocks'], 'blocks', 16, 1, 256), T: intOption(values['periods'], 'periods', 65536, 2, 2 ** 24),
+      delta: intOption(values['period-ms'], 'period-ms', 60_000, 1, 0xffffffff),
     };
   } catch (e) {
     console.error(`sealcam keys new: ${(e as Error).message}\n${USAGE}`);

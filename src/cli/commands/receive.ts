@@ -4,7 +4,7 @@
  *   sealcam receive --connect HOST:PORT [--tls-pin SHA256HEX] --store DIR --key FILE
  *   sealcam receive --ble [NAME_OR_MAC] --store DIR --key FILE
  *                   [--manufacturer-key [SUITE:]HEX ...] [--device ADDR] [--id ID] [--batch 16]
- *                   [--count N] [--export DIR] [--ledger FILE] [--allow-late-join]
+ *                   [--count N] [--export DIR] [--ledger FILE]
  *   sealcam receive --new-key FILE [--suite 1|2]
  *
  * Connects to the device's LAN listener (reconnecting with backoff), verifies
@@ -24,6 +24,7 @@ import { ecdsaCheckPublicKey, type Suite } from '../../crypto/ecdsa.js';
 import { FileLedgerBackend, Ledger, type TrustedKey } from '../../ledger/index.js';
 import { fromHex, toHex } from '../../platform/bytes.js';
 import { isSealcamError } from '../../platform/errors.js';
+import { holdProcessOpen } from '../../platform/service-process.js';
 import { runConnectLoop } from '../../receiver/connect-loop.js';
 import { exportBundles } from '../../receiver/export.js';
 import { createKeyFile, readKeyFile } from '../../receiver/identity.js';
@@ -55,7 +56,6 @@ const USAGE = `usage: sealcam receive --connect HOST:PORT [--tls-pin SHA256HEX] 
   --count N                  exit 0 after N verified captures
   --export DIR               export bundles and images of the store to DIR on exit
   --ledger FILE              append signed save-hash records to this ledger file
-  --allow-late-join          accept a first registration whose prevKeyId is not zeros
   --new-key FILE             create a receiver key file and print its public key and address`;
 
 /** Where the command writes (injected by tests). */
@@ -156,7 +156,7 @@ export async function runReceive(argv: string[], io: ReceiveIo): Promise<number>
     v = parse(withBleDefault(argv), {
       connect: { type: 'string' }, ble: { type: 'string' }, 'tls-pin': { type: 'string', multiple: true }, store: { type: 'string' }, key: { type: 'string' },
       'manufacturer-key': { type: 'string', multiple: true }, device: { type: 'string' }, id: { type: 'string' }, batch: { type: 'string' },
-      count: { type: 'string' }, export: { type: 'string' }, ledger: { type: 'string' }, 'allow-late-join': { type: 'boolean' },
+      count: { type: 'string' }, export: { type: 'string' }, ledger: { type: 'string' },
       'new-key': { type: 'string' }, suite: { type: 'string' },
     }, USAGE, false).values;
     if (typeof v['new-key'] === 'string') return await newKey(v, io);
@@ -191,7 +191,7 @@ async function receive(v: Parsed['values'], dial: Dialer, io: ReceiveIo): Promis
   const ledger = typeof v['ledger'] === 'string' ? await Ledger.open(await FileLedgerBackend.open(v['ledger'])) : null;
   const receiver = new Receiver({
     identity, store: v['store'] as string, trustedManufacturers: trusted, batchSize, ledger,
-    allowLateJoin: v['allow-late-join'] === true, ...(typeof v['device'] === 'string' ? { expectedDevice: fromHex(v['device']) } : {}),
+    ...(typeof v['device'] === 'string' ? { expectedDevice: fromHex(v['device']) } : {}),
   });
   const stop = new AbortController();
   io.signal?.addEventListener('abort', () => stop.abort(), { once: true });
@@ -220,16 +220,22 @@ async function receive(v: Parsed['values'], dial: Dialer, io: ReceiveIo): Promis
   await receiver.flushSaveHash();
   await receiver.stop();
   let exported = 0;
+  let photos = 0;
+  let plainJpegs = 0;
   if (typeof v['export'] === 'string') {
-    for (const r of await exportBundles(v['store'] as string, v['export'])) {
+    for (const r of await exportBundles(v['store'] as string, v['export'], { identity })) {
       if (r.valid) exported++;
       else io.err(JSON.stringify({ event: 'export-failed', device: r.deviceAddr, seq: num(r.seq), reason: r.reason }));
+      if (r.photoPath !== null) photos++;
+      else if (r.imagePath?.endsWith('.jpg')) plainJpegs++;
     }
+    // Photos with Content Credentials come from the devices' capture-time manifests (docs/C2PA.md "Credentials through the receiver").
+    if (plainJpegs > 0) io.err(JSON.stringify({ event: 'export-note', c2pa: false, jpegs: plainJpegs, note: 'JPEGs without Content Credentials: their device sent no capture-time C2PA manifest (suite 1, no certificate, or an older daemon)' }));
   }
   const s = receiver.stats();
   io.out(JSON.stringify({
     event: 'summary', captures, stored: s.blocksStored, duplicates: s.blocksDuplicate, rejections: s.rejections, gaps: s.gaps,
-    reorders: s.reorders, evicted: s.capturesEvicted, batches: s.batches, ...(typeof v['export'] === 'string' ? { exported } : {}),
+    reorders: s.reorders, evicted: s.capturesEvicted, batches: s.batches, ...(typeof v['export'] === 'string' ? { exported, photos } : {}), c2pa: s.c2pa,
   }));
   return 0;
 }
@@ -240,9 +246,11 @@ export async function run(argv: string[]): Promise<number> {
   const onSignal = (): void => ac.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const release = holdProcessOpen(); // reconnecting until told to stop, even with nothing to wait on but a backoff
   try {
     return await runReceive(argv, { out: (l) => console.log(l), err: (l) => console.error(l), signal: ac.signal });
   } finally {
+    release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

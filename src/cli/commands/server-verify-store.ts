@@ -7,7 +7,7 @@ import { verifyStore } from '../../server/verify-store.js';
 import { parse } from '../args.js';
 
 const USAGE = `usage: sealcam server verify-store [--json] DIR
-  DIR      the server's dataDir (server-key.json, devices/, blocks/, index/)
+  DIR      the server's dataDir (server-key.json, chains/, blocks/, index/)
   --json   one JSON object instead of text`;
 
 /** Runs verify-store; returns the exit code. */
@@ -21,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values['json'] === true) {
     console.log(JSON.stringify(r));
   } else {
-    console.log(`${positionals[0]}: ${r.devices} device(s), ${r.keys} key cycle(s), ${r.records} block record(s), ${r.verified} verified, ${r.orphans} orphan file(s)`);
+    console.log(`${positionals[0]}: ${r.devices} device(s), ${r.keys} key cycle(s), ${r.records} block record(s), ${r.verified} verified, ${r.orphanBytes} orphan byte(s) in the data segments`);
     for (const p of r.problems) console.log(`  PROBLEM ${p.where}: ${p.reason}`);
     console.log(r.ok ? 'OK' : `FAILED: ${r.problems.length} problem(s)`);
   }

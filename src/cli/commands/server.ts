@@ -1,7 +1,10 @@
 /**
  * `sealcam server --config FILE [--stop-timeout MS]`: runs a storage server
  * (docs/SERVER.md). Logs JSON lines (pino) to stdout; prints nothing else.
- * sd_notify READY=1 once listening, STOPPING=1 on a stop signal.
+ * The service (src/server/supervisor.ts) runs under the shared runner
+ * (src/platform/service-process.ts): SIGTERM/SIGINT stop, SIGHUP reloads the
+ * configuration, SIGUSR2 logs the status; sd_notify READY/WATCHDOG/STATUS/STOPPING.
+ * It outlives its broker: it reconnects until told to stop.
  *
  * Exit codes: 0 clean stop (SIGTERM/SIGINT); 1 start failure or a stop that
  * exceeded the hard timeout; 2 invalid configuration or usage (every problem on stderr).
@@ -9,9 +12,11 @@
 import { pino } from 'pino';
 import type { Logger } from '../../platform/logger.js';
 import { isSealcamError } from '../../platform/errors.js';
+import { gatedLogger } from '../../platform/log-gate.js';
 import { createNotifier } from '../../platform/sd-notify.js';
+import { runServiceProcess } from '../../platform/service-process.js';
 import { loadServerConfig, ServerConfigError, type ServerConfig } from '../../server/config.js';
-import { startStorageServer } from '../../server/server.js';
+import { ServerSupervisor } from '../../server/supervisor.js';
 import { parse } from '../args.js';
 
 const USAGE = `usage: sealcam server --config FILE [--stop-timeout MS]
@@ -39,39 +44,20 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const log = pino({ level: cfg.log.level, base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true })) as unknown as Logger;
-  const notifier = createNotifier({ logger: log });
-  let stopRequested: (sig: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
-  const onSignal = (sig: NodeJS.Signals): void => stopRequested(sig);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    let server;
-    try {
-      server = await startStorageServer(cfg, { logger: log });
-    } catch (e) {
+  // pino logs everything; the level gate (log.level, changed live on SIGHUP) filters.
+  const base = pino({ level: 'trace', base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true })) as unknown as Logger;
+  const { logger: log, control } = gatedLogger(base, cfg.log.level);
+  return runServiceProcess({
+    name: 'server', logger: log, stopTimeoutMs: stopTimeout,
+    async start(fatal) {
+      const sup = new ServerSupervisor({ configPath: path, config: cfg, logger: log, levels: control, notifier: createNotifier({ logger: log }), onFatal: fatal });
+      await sup.start();
+      return { reload: () => sup.reload(), stop: () => sup.stop(), status: () => sup.status() };
+    },
+    startFailed(e) {
       log.error({ code: isSealcamError(e) ? e.code : undefined, err: (e as Error).message }, 'server failed to start');
       console.error(`sealcam server: ${(e as Error).message}`);
       return 1;
-    }
-    log.info({ id: server.serverId, publicKey: Buffer.from(server.publicKey).toString('hex'), url: server.url }, 'server: ready');
-    await notifier.notify({ READY: '1', STATUS: `serving ${server.serverId}` });
-    const sig = await stopped;
-    log.info({ signal: sig }, 'server: stop requested');
-    await notifier.notify({ STOPPING: '1' });
-    let timer: NodeJS.Timeout | undefined;
-    const hard = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), stopTimeout)));
-    const result = await Promise.race([server.stop().then(() => 'stopped' as const), hard]);
-    clearTimeout(timer);
-    await notifier.flush();
-    if (result === 'timeout') {
-      log.error({ stopTimeoutMs: stopTimeout }, 'server: clean stop exceeded the hard timeout; exiting');
-      process.exit(1);
-    }
-    return 0;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+    },
+  });
 }

@@ -1,35 +1,35 @@
 /**
  * `sealcam sign --state-dir DIR --out OUTDIR FILE…`: signs files on this
  * machine with the device of a state directory (`sealcam keys new`) into
- * capture bundles (SCHEME.md Appendix), one `<seq>.json` per file. Each file
- * is one capture (mode 1; JPEG or raw), time-stamped now — a signature can
- * only ever carry the current period, never an earlier one — and chained to
- * the previous capture of the device. Every bundle is verified before it is
- * written. Exit 0 when every file was signed.
+ * capture bundles (SCHEME.md Appendix), one `<seq>.json` per file, through the
+ * SDK's CaptureSigner. Each file is one capture (mode 1; JPEG or raw),
+ * time-stamped now — a signature can only ever carry the current period,
+ * never an earlier one — and chained to the previous capture of the device.
+ * Each bundle carries the device's key chain (SCHEME.md §7), so `sealcam
+ * verify --trust` can establish its origin and time. Every bundle is verified
+ * before it is written. With `--c2pa`, each JPEG also gets `<seq>.c2pa.jpg`:
+ * the file with Content Credentials signed by the device key (docs/C2PA.md); a
+ * device that cannot sign them (suite 1, no certificate) is refused before
+ * anything is signed. Exit 0 when every file was signed.
  */
 import { readFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { bundleToJson, verifyBundle } from '../../dstp/bundle.js';
-import type { ContentType } from '../../dstp/header.js';
-import { signCaptureForOutbox } from '../../device/capture-signer.js';
-import { openLocalDevice } from '../../device/local-device.js';
+import { deviceC2paSigner, isJpeg, photoWithCredentials } from '../../device/pipeline/c2pa-photo.js';
 import { writeFileAtomic } from '../../platform/atomic-file.js';
-import { concat, toHex, utf8 } from '../../platform/bytes.js';
-import { systemClock } from '../../platform/clock.js';
-import { storedBundle } from '../../receiver/bundle.js';
-import type { StoredBlock } from '../../receiver/store-codec.js';
-import { decodeMessage, MessageKind } from '../../transport/messages.js';
+import { toHex, utf8 } from '../../platform/bytes.js';
+import { isSealcamError } from '../../platform/errors.js';
+import { CaptureSigner } from '../../sdk/sign.js';
 import { parse } from '../args.js';
 
-const USAGE = `usage: sealcam sign --state-dir DIR --out OUTDIR [--blocks C] FILE...
-  --blocks C   split each capture into C blocks (default 4, at most the key's n)`;
-
-function contentTypeOf(bytes: Uint8Array): ContentType {
-  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff ? 1 : 3;
-}
+const USAGE = `usage: sealcam sign --state-dir DIR --out OUTDIR [--blocks C] [--c2pa] FILE...
+  --blocks C   split each capture into C blocks (default 4, at most the key's n)
+  --c2pa       also write each JPEG as OUTDIR/<seq>.c2pa.jpg with Content Credentials (C2PA) signed by
+               the device key; needs a suite-2 device with a certificate (sealcam keys new / provision)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { 'state-dir': { type: 'string' }, out: { type: 'string' }, blocks: { type: 'string' } }, USAGE);
+  const { values, positionals } = parse(argv, {
+    'state-dir': { type: 'string' }, out: { type: 'string' }, blocks: { type: 'string' }, c2pa: { type: 'boolean' },
+  }, USAGE);
   const stateDir = values['state-dir'];
   const outDir = values['out'];
   const c = values['blocks'] === undefined ? 4 : Number(values['blocks']);
@@ -38,10 +38,10 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   await mkdir(outDir, { recursive: true });
-  const dev = await openLocalDevice(stateDir);
+  const signer = await CaptureSigner.open(stateDir);
   let failed = 0;
   try {
-    const { identity, keys, chain } = dev;
+    const c2pa = values['c2pa'] === true ? await deviceC2paSigner(stateDir, signer.identity) : null;
     for (const file of positionals) {
       const bytes = new Uint8Array(await readFile(file));
       if (bytes.length === 0) {
@@ -49,37 +49,29 @@ export async function run(argv: string[]): Promise<number> {
         failed++;
         continue;
       }
-      const seq = await chain.nextSeq();
-      const signed = await signCaptureForOutbox(
-        { bytes, ts: systemClock.now(), seq, mode: 1, contentType: contentTypeOf(bytes), prevHeaderDigest: chain.prevHeaderDigest },
-        identity, keys,
-        // Algorithm 1 with C equal shares (no storage servers are involved here).
-        (n) => Array.from({ length: Math.min(c, n) }, () => ({ free: null })),
-        () => systemClock.now(),
-      );
-      // A payload may come as parts (message head, then a view of the block bytes).
-      const payloads = (signed.payloads as (Uint8Array | Uint8Array[])[]).map((p) => (p instanceof Uint8Array ? p : concat(...p)));
-      const blocks: StoredBlock[] = payloads.map((payload) => {
-        const m = decodeMessage({ kind: MessageKind.BLOCK, payload });
-        if (m.type !== 'block') throw new Error('internal: not a block');
-        return { i: m.index, off: m.off, len: m.len, proof: m.proof, fsSignature: m.fsSignature, data: m.data };
-      });
-      const first = decodeMessage({ kind: MessageKind.BLOCK, payload: payloads[0]! });
-      if (first.type !== 'block') throw new Error('internal: not a block');
-      const bundle = storedBundle({
-        suite: identity.suite, devicePublicKey: identity.publicKey, fsPublicKey: keys.publicKey!.bytes,
-        header: first.header, headerSignature: first.headerSignature, blocks,
-      });
-      const json = bundleToJson(bundle);
-      const verdict = verifyBundle(json);
-      if (!verdict.valid) throw new Error(`internal: the new bundle does not verify (${verdict.reason})`);
-      const path = join(outDir, `${seq}.json`);
-      await writeFileAtomic(path, utf8(JSON.stringify(json, null, 2) + '\n'), { mode: 0o644 });
-      chain.advance(seq, signed.headerDigest); // after the bundle is durable: the next capture chains to it
-      console.log(JSON.stringify({ file: basename(file), bundle: path, seq: seq.toString(), ts: signed.ts.toString(), period: signed.m, blocks: blocks.length, headerDigest: toHex(signed.headerDigest) }));
+      const s = await signer.sign(bytes, { blocks: c, contentType: isJpeg(bytes) ? 1 : 3 });
+      const path = join(outDir, `${s.seq}.json`);
+      await writeFileAtomic(path, utf8(JSON.stringify(s.bundle, null, 2) + '\n'), { mode: 0o644 });
+      let photo: string | null = null;
+      if (c2pa && isJpeg(bytes)) {
+        try {
+          const withCredentials = await photoWithCredentials(bytes, s.bundle, c2pa);
+          photo = join(outDir, `${s.seq}.c2pa.jpg`);
+          await writeFileAtomic(photo, withCredentials, { mode: 0o644 });
+        } catch (e) {
+          if (!isSealcamError(e)) throw e;
+          // e.g. C2PA_ALREADY_PRESENT (the file carries credentials already), C2PA_JPEG_MALFORMED
+          console.error(`${file}: no Content Credentials: ${e.code}: ${e.message} (the bundle is written)`);
+          failed++;
+        }
+      } else if (c2pa) console.error(`${file}: not a JPEG, no Content Credentials (the bundle is written)`);
+      console.log(JSON.stringify({
+        file: basename(file), bundle: path, seq: s.seq.toString(), ts: s.ts.toString(), period: s.period, blocks: s.blocks,
+        headerDigest: toHex(s.headerDigest), ...(c2pa ? { photo } : {}),
+      }));
     }
   } finally {
-    await dev.close();
+    await signer.close();
   }
   return failed === 0 ? 0 : 1;
 }

@@ -1,16 +1,19 @@
 /**
- * Backend selection: at first use a known-answer self-test runs the OpenSSL
- * path against fixed vectors (checked against the BigInt implementation);
- * if any answer differs or OpenSSL throws, the BigInt fallback is used.
- * `SEALCAM_MODEXP=bigint|openssl` forces a backend (benchmarks, tests).
+ * Backend selection: at first use a known-answer self-test runs the host's
+ * native backend (native.ts: OpenSSL in Node; none in a browser bundle)
+ * against fixed vectors; if any answer differs, OpenSSL throws or there is no
+ * native backend, the BigInt fallback is used. `SEALCAM_MODEXP=bigint|openssl`
+ * forces a backend (benchmarks, tests; Node only). The OpenSSL backend itself
+ * is exported by ./openssl.js (and the crypto barrel), not here, so that this
+ * module bundles for browsers.
  */
+import { native } from '../../platform/native.js';
 import { bigintModExp, modPowBigint } from './bigint.js';
-import { opensslModExp } from './openssl.js';
+import { nativeModExp } from './native.js';
 import type { ModExp } from './types.js';
 
 export type { ModExp } from './types.js';
 export { bigintModExp, modPowBigint } from './bigint.js';
-export { opensslModExp, clearOpensslCaches } from './openssl.js';
 
 // 2048-bit odd composite modulus (product of two fixed 1024-bit primes is not
 // needed: any odd modulus exercises the same code paths).
@@ -55,10 +58,10 @@ let selected: ModExp | undefined;
 /** The process-wide backend, chosen by self-test on first call. */
 export function modexp(): ModExp {
   if (selected) return selected;
-  const forced = process.env['SEALCAM_MODEXP'];
-  if (forced === 'bigint') selected = bigintModExp;
-  else if (forced === 'openssl') selected = opensslModExp;
-  else selected = selfTest(opensslModExp) ? opensslModExp : bigintModExp;
+  const forced = native.env('SEALCAM_MODEXP');
+  if (forced === 'bigint' || nativeModExp === null) selected = bigintModExp;
+  else if (forced === 'openssl') selected = nativeModExp;
+  else selected = selfTest(nativeModExp) ? nativeModExp : bigintModExp;
   return selected;
 }
 

@@ -1,59 +1,38 @@
 /**
  * Owner authorisation of a BLE subscription (docs/BLE.md "Authorisation"):
- * the device sends a fresh 32-byte challenge with the session id; the central
- * answers with the owner's ECDSA signature (SCHEME.md §5) over
- * `"sealcam/ble-auth/v1" || deviceAddr(20) || challenge(32) || sessionId(16)`
- * and the owner public key. The device accepts only if address(public key)
- * equals its bound owner address (constant-time compare) and the signature
- * verifies. Pure.
+ * the peer authorisation of src/protocol/peer-auth.ts on the BLE link (tag
+ * `"sealcam/ble-auth/v1"`), where only the bound owner may subscribe: the
+ * device accepts a key whose address is its bound owner address (constant-time
+ * compare) and whose signature verifies. Pure.
  */
-import { abytes, concat, equalBytes, utf8 } from '../../platform/bytes.js';
-import { addressOf, ecdsaCheckPublicKey, ecdsaPublicKey, ecdsaSign, ecdsaVerify, isSuite, type Suite } from '../../crypto/ecdsa.js';
+import { addressOf } from '../../crypto/ecdsa.js';
+import { abytes, equalBytes } from '../../platform/bytes.js';
+import { AUTH_TAGS, peerAuthMessage, peerSignerFromSecret, verifyPeerAuth, type PeerAuthProof, type PeerSigner } from '../../protocol/peer-auth.js';
 import type { BleErrorCode } from './errors.js';
-import { CHALLENGE_BYTES, SESSION_ID_BYTES } from './pdu.js';
 
 /** Domain-separation tag of the auth signature. */
-export const BLE_AUTH_TAG = 'sealcam/ble-auth/v1';
+export const BLE_AUTH_TAG = AUTH_TAGS.ble;
 
 /**
  * The byte string the owner signs.
  * @throws TypeError/RangeError for wrong lengths.
  */
 export function authMessage(deviceAddr: Uint8Array, challenge: Uint8Array, sessionId: Uint8Array): Uint8Array {
-  abytes(deviceAddr, 'deviceAddr', 20);
-  abytes(challenge, 'challenge', CHALLENGE_BYTES);
-  abytes(sessionId, 'sessionId', SESSION_ID_BYTES);
-  return concat(utf8(BLE_AUTH_TAG), deviceAddr, challenge, sessionId);
+  return peerAuthMessage('ble', deviceAddr, challenge, sessionId);
 }
 
-/**
- * Signs auth messages for the central. The secret never leaves the signer
- * (a phone keeps it in its secure enclave / keystore and implements this).
- */
-export interface OwnerSigner {
-  readonly suite: Suite;
-  /** 65-byte uncompressed owner public key. */
-  readonly publicKey: Uint8Array;
-  /** ECDSA signature (64 bytes r||s, low-S) of `message` (hash SHA-256(message)). */
-  sign(message: Uint8Array): Uint8Array | Promise<Uint8Array>;
-}
+/** Signs auth messages for the central (see src/protocol/peer-auth.ts). */
+export type OwnerSigner = PeerSigner;
 
-/**
- * An {@link OwnerSigner} over a raw secret key (CLI receiver, tests).
- * @throws TypeError/RangeError for an invalid secret.
- */
-export function ownerSignerFromSecret(suite: Suite, secret: Uint8Array): OwnerSigner {
-  const publicKey = ecdsaPublicKey(suite, secret);
-  const key = Uint8Array.from(secret);
-  return { suite, publicKey, sign: (m) => ecdsaSign(suite, key, m) };
-}
+/** An {@link OwnerSigner} over a raw secret key (CLI receiver, tests). @throws TypeError/RangeError for an invalid secret. */
+export const ownerSignerFromSecret = peerSignerFromSecret;
 
 /** What the device received in AUTH. */
-export interface AuthProof {
-  suite: number;
-  publicKey: Uint8Array;
-  signature: Uint8Array;
-}
+export type AuthProof = PeerAuthProof;
+
+const BLE_REASON = {
+  AUTH_SUITE: 'BLE_AUTH_SUITE', AUTH_KEY_INVALID: 'BLE_AUTH_KEY_INVALID', AUTH_NOT_PEER: 'BLE_AUTH_NOT_OWNER', AUTH_BAD_SIGNATURE: 'BLE_AUTH_BAD_SIGNATURE',
+} as const satisfies Record<string, BleErrorCode>;
 
 /**
  * Checks an AUTH answer. Order: unbound device, suite, key, owner address
@@ -67,10 +46,9 @@ export function verifyAuth(
 ): BleErrorCode | null {
   abytes(ctx.ownerAddr, 'ownerAddr', 20);
   if (ctx.ownerAddr.every((b) => b === 0)) return 'BLE_AUTH_UNBOUND';
-  if (!isSuite(proof.suite)) return 'BLE_AUTH_SUITE';
-  if (ecdsaCheckPublicKey(proof.suite, proof.publicKey) !== null) return 'BLE_AUTH_KEY_INVALID';
-  if (!equalBytes(addressOf(proof.suite, proof.publicKey), ctx.ownerAddr)) return 'BLE_AUTH_NOT_OWNER';
-  const msg = authMessage(ctx.deviceAddr, ctx.challenge, ctx.sessionId);
-  if (ecdsaVerify(proof.suite, proof.publicKey, msg, proof.signature) !== null) return 'BLE_AUTH_BAD_SIGNATURE';
-  return null;
+  const why = verifyPeerAuth(proof, {
+    link: 'ble', deviceAddr: ctx.deviceAddr, challenge: ctx.challenge, sessionId: ctx.sessionId,
+    accepts: (suite, pub) => equalBytes(addressOf(suite, pub), ctx.ownerAddr),
+  });
+  return why === null ? null : BLE_REASON[why];
 }

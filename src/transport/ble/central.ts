@@ -17,10 +17,10 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../transport.js';
 import { authMessage, type OwnerSigner } from './auth.js';
 import { BleConnection } from './connection.js';
 import { bleError } from './errors.js';
-import { BLE_PROTOCOL_VERSION, decodeDeviceInfo, type Channel } from './gatt.js';
+import { BLE_PROTOCOL_VERSION, decodeDeviceInfo, type Channel } from './link/gatt.js';
 import { ControlReader, sendControl } from './handshake-io.js';
-import type { BleLink, CentralBackend, LinkHandler } from './link.js';
-import { RESUME_TOKEN_BYTES, type ControlPdu } from './pdu.js';
+import type { BleLink, CentralBackend, LinkHandler } from './link/link.js';
+import { RESUME_TOKEN_BYTES, type ControlPdu } from './link/pdu.js';
 import type { BleTuning } from './session-types.js';
 
 /** Options of the central side. */

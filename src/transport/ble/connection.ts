@@ -15,16 +15,36 @@ import { BaseConnection } from '../base-connection.js';
 import { transportError, type TransportError } from '../errors.js';
 import type { Frame } from '../transport.js';
 import { bleError, bleFail, toTransportError } from './errors.js';
-import { decodeFrag, Reassembler } from './fragment.js';
-import { FlowReceiver } from './flow-receiver.js';
-import { FlowSender } from './flow-sender.js';
-import type { Channel } from './gatt.js';
-import type { BleLink, LinkHandler } from './link.js';
-import { allowedChannel, decodePdu, encodePdu, isKnownPduType, PduType, type ControlPdu } from './pdu.js';
-import { Desegmenter, segmentPdu } from './segment.js';
-import type { BleConnectionOptions, BleConnectionStats, SessionHooks } from './session-types.js';
+import { decodeFrag, Reassembler } from './link/fragment.js';
+import { FlowReceiver } from './link/flow-receiver.js';
+import { FlowSender } from './link/flow-sender.js';
+import type { Channel } from './link/gatt.js';
+import type { BleLink, LinkHandler } from './link/link.js';
+import { allowedChannel, decodePdu, encodePdu, isKnownPduType, PduType, type ControlPdu } from './link/pdu.js';
+import { Desegmenter, segmentPdu } from './link/segment.js';
+import type { BleConnectionStats, BleTuning } from './session-types.js';
 
 type CloseState = 'open' | 'flushing' | 'closing' | 'done';
+
+/** What the session manager learns from a connection. */
+export interface SessionHooks {
+  /** The link dropped while the session is open: resume or expire it. */
+  detached(conn: BleConnection, reason: Error | undefined): void;
+  /** The session ended (closed or aborted). */
+  ended(conn: BleConnection): void;
+}
+
+/** Options of a {@link BleConnection} (created by the peripheral or central manager). */
+export interface BleConnectionOptions extends BleTuning {
+  role: 'device' | 'central';
+  remote: string;
+  clock: Clock;
+  logger?: Logger;
+  sessionId: Uint8Array;
+  maxFrameBytes: number;
+  peerMaxFrameBytes: number;
+  hooks: SessionHooks;
+}
 
 /** One BLE session (device or central side). */
 export class BleConnection extends BaseConnection {

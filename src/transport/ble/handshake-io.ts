@@ -4,10 +4,10 @@
  * raw values (reassembling SEG values; FRAG/ACK are not allowed yet).
  */
 import { bleFail } from './errors.js';
-import type { Channel } from './gatt.js';
-import type { BleLink } from './link.js';
-import { decodePdu, encodePdu, PduType, type ControlPdu } from './pdu.js';
-import { Desegmenter, segmentPdu } from './segment.js';
+import type { Channel } from './link/gatt.js';
+import type { BleLink } from './link/link.js';
+import { decodePdu, encodePdu, PduType, type ControlPdu } from './link/pdu.js';
+import { Desegmenter, segmentPdu } from './link/segment.js';
 
 /** Sends a control PDU on `channel`, segmented to the link's current MTU. */
 export function sendControl(link: BleLink, channel: Channel, pdu: ControlPdu): void {

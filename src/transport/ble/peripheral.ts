@@ -15,10 +15,10 @@ import { DEFAULT_MAX_FRAME_BYTES, type Connection, type ConnectionHandler, type 
 import { verifyAuth } from './auth.js';
 import { BleConnection } from './connection.js';
 import { bleError, type BleErrorCode } from './errors.js';
-import { BLE_PROTOCOL_VERSION, encodeDeviceInfo, PREFERRED_ATT_MTU } from './gatt.js';
+import { BLE_PROTOCOL_VERSION, encodeDeviceInfo, PREFERRED_ATT_MTU } from './link/gatt.js';
 import { ControlReader, sendControl } from './handshake-io.js';
-import type { BleLink, PeripheralBackend } from './link.js';
-import { CHALLENGE_BYTES, type ControlPdu } from './pdu.js';
+import type { BleLink, PeripheralBackend } from './link/link.js';
+import { CHALLENGE_BYTES, type ControlPdu } from './link/pdu.js';
 import { SessionTable } from './session.js';
 import type { BleTuning } from './session-types.js';
 

@@ -4,7 +4,7 @@
  * capture's provenance before any block data arrives — the block hashes
  * (so each stripped block's Merkle proof and FsSignature can be checked
  * against the signed header) and an optional small JPEG thumbnail produced by
- * the device's BLE send path (src/device/thumbnail.ts), signed by the device
+ * the device's BLE send path (src/device/pipeline/thumbnail.ts), signed by the device
  * key over `"sealcam/ble-thumb/v1" || headerDigest || SHA-256(jpeg)` (the
  * receiver drops a thumbnail whose signature fails). Unsigned thumbnails
  * (older devices) are unverified previews until the capture hash checks.

@@ -1,13 +1,10 @@
 /**
- * Options and hooks of a BLE session ({@link BleConnection}); shared by the
- * peripheral and central managers.
+ * Tunables and counters of a BLE session, shared by the peripheral and central
+ * managers and the connection (connection.ts holds its options and hooks).
  */
-import type { Clock } from '../../platform/clock.js';
-import type { Logger } from '../../platform/logger.js';
 import type { BaseConnectionOptions } from '../base-connection.js';
-import type { FlowReceiverOptions, FlowReceiverStats } from './flow-receiver.js';
-import type { FlowSenderOptions, FlowSenderStats } from './flow-sender.js';
-import type { BleConnection } from './connection.js';
+import type { FlowReceiverOptions, FlowReceiverStats } from './link/flow-receiver.js';
+import type { FlowSenderOptions, FlowSenderStats } from './link/flow-sender.js';
 
 /** Tunables shared by both sides (all optional). */
 export interface BleTuning
@@ -18,25 +15,6 @@ export interface BleTuning
   closeTimeoutMs?: number;
 }
 
-/** What the session manager learns from a connection. */
-export interface SessionHooks {
-  /** The link dropped while the session is open: resume or expire it. */
-  detached(conn: BleConnection, reason: Error | undefined): void;
-  /** The session ended (closed or aborted). */
-  ended(conn: BleConnection): void;
-}
-
-/** Options of a {@link BleConnection} (created by the peripheral or central manager). */
-export interface BleConnectionOptions extends BleTuning {
-  role: 'device' | 'central';
-  remote: string;
-  clock: Clock;
-  logger?: Logger;
-  sessionId: Uint8Array;
-  maxFrameBytes: number;
-  peerMaxFrameBytes: number;
-  hooks: SessionHooks;
-}
 
 /** Counters of one session. */
 export interface BleConnectionStats {

@@ -11,7 +11,7 @@ import type { Rng } from '../../platform/rng.js';
 import { transportError } from '../errors.js';
 import type { BleConnection } from './connection.js';
 import { bleError } from './errors.js';
-import { RESUME_TOKEN_BYTES, SESSION_ID_BYTES } from './pdu.js';
+import { RESUME_TOKEN_BYTES, SESSION_ID_BYTES } from './link/pdu.js';
 
 interface Entry {
   conn: BleConnection;

@@ -8,7 +8,7 @@
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import type { Connection } from '../transport.js';
 import type { BleConnection } from './connection.js';
-import { PriorityQueue, type CaptureForBle, type PriorityOptions } from './priority.js';
+import { PriorityQueue, type CaptureForBle, type PriorityOptions } from './link/priority.js';
 
 /** Streams captures to one connection. */
 export class CaptureStreamer {

@@ -1,25 +1,22 @@
 /**
  * One mqtt.js client with the session choices of docs/MQTT.md: QoS 1, a
  * persistent session (`clean: false`, stable clientId, MQTT 5 session expiry
- * when protocolVersion is 5), and our own jittered exponential reconnect
- * backoff (mqtt.js's fixed `reconnectPeriod` is disabled; the client's stores
- * are kept across reconnects). Subscriptions are remembered and renewed
- * whenever the broker reports that it lost the session. mqtt.js's in-memory
- * store only smooths short outages: delivery is guaranteed by the device's
- * durable outbox and the application ACKs, never by this client.
+ * and maximum packet size when protocolVersion is 5), and our own jittered
+ * exponential reconnect backoff, retried until `close()` (mqtt.js's fixed
+ * `reconnectPeriod` is disabled; the client's stores are kept across
+ * reconnects). Subscriptions are remembered and renewed whenever the broker
+ * reports that it lost the session. The message handler decides per publish
+ * whether it is taken (acknowledged) or left unacknowledged, which the broker
+ * hands out again to the next session of this client id. mqtt.js's in-memory store only smooths short outages:
+ * delivery is guaranteed by the device's durable outbox and the application
+ * ACKs, never by this client.
  */
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import { backoffDelay, jitterFraction, type BackoffOptions } from '../../platform/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../../platform/clock.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import { systemRng, type Rng } from '../../platform/rng.js';
 import { transportError } from '../errors.js';
-
-/** Reconnect backoff: delay_k = min(maxMs, initialMs·factor^k), then a uniform jitter in [delay/2, delay]. */
-export interface BackoffOptions {
-  initialMs?: number;
-  maxMs?: number;
-  factor?: number;
-}
 
 /** Options of an {@link MqttLink}. */
 export interface MqttLinkOptions {
@@ -33,8 +30,11 @@ export interface MqttLinkOptions {
   protocolVersion?: 4 | 5;
   /** MQTT 5 only: how long the broker keeps the session while we are away (default 7 days). */
   sessionExpirySec?: number;
+  /** MQTT 5 only: the broker sends us no packet larger than this (MQTT 3.1.1: configure the broker's limit). */
+  maxPacketBytes?: number;
   keepaliveSec?: number;
   connectTimeoutMs?: number;
+  /** Reconnect backoff (src/platform/backoff.ts; default 250 ms doubling to 30 s). */
   reconnect?: BackoffOptions;
   /** Further mqtt.js options (TLS `ca`, `cert`, `key`, `rejectUnauthorized`, …). */
   mqttOptions?: Partial<IClientOptions>;
@@ -43,17 +43,11 @@ export interface MqttLinkOptions {
   logger?: Logger;
 }
 
-/** Handler of every received publish. Must not throw. */
-export type MessageHandler = (topic: string, payload: Buffer, retain: boolean) => void;
-
-/** Jittered exponential delay of reconnect attempt `attempt` (0-based). */
-export function backoffDelay(attempt: number, o: BackoffOptions, rng: Rng): number {
-  const initial = o.initialMs ?? 250;
-  const max = o.maxMs ?? 30_000;
-  const base = Math.min(max, initial * (o.factor ?? 2) ** Math.min(attempt, 60));
-  const r = rng.bytes(2);
-  return Math.round(base / 2 + (base / 2) * (((r[0]! << 8) | r[1]!) / 0xffff));
-}
+/**
+ * Handler of every received publish: true when it is taken (the PUBACK is sent), false to
+ * leave it unacknowledged (the broker re-sends it to the next session). Must not throw.
+ */
+export type MessageHandler = (topic: string, payload: Buffer, retain: boolean) => boolean;
 
 /** A persistent-session MQTT client shared by every connection of a transport. */
 export class MqttLink {
@@ -73,6 +67,11 @@ export class MqttLink {
   ) {
     this.clock = o.clock ?? systemClock;
     this.log = (o.logger ?? silentLogger).child({ mqtt: o.clientId });
+  }
+
+  /** The broker URL. */
+  get url(): string {
+    return this.o.url;
   }
 
   /** True while the broker connection is up. */
@@ -95,10 +94,22 @@ export class MqttLink {
       resubscribe: false,
       ...(this.o.username !== undefined ? { username: this.o.username } : {}),
       ...(this.o.password !== undefined ? { password: this.o.password } : {}),
-      ...(v5 ? { properties: { sessionExpiryInterval: this.o.sessionExpirySec ?? 7 * 86_400 } } : {}),
+      ...(v5 ? {
+        properties: {
+          sessionExpiryInterval: this.o.sessionExpirySec ?? 7 * 86_400,
+          ...(this.o.maxPacketBytes !== undefined ? { maximumPacketSize: this.o.maxPacketBytes } : {}),
+        },
+      } : {}),
     };
     const c = mqttConnect(this.o.url, opts);
     this.client = c;
+    // mqtt.js sends the PUBACK once this calls back without an error; with one, the publish stays
+    // unacknowledged and the broker re-sends it to the next session. Topic aliases are never
+    // enabled, so `packet.topic` is always the full topic.
+    c.handleMessage = (packet, done) => {
+      const taken = !this.ending && this.onMessage(packet.topic, packet.payload as Buffer, packet.retain);
+      done(taken ? undefined : new Error('left for the next session'));
+    };
     c.on('connect', (ack) => {
       this.attempt = 0;
       if (!ack.sessionPresent) this.active.clear();
@@ -106,7 +117,6 @@ export class MqttLink {
       this.renew();
       for (const w of this.connectedWaiters.splice(0)) w();
     });
-    c.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
     c.on('error', (e) => this.log.warn({ err: e.message }, 'mqtt error'));
     c.on('close', () => this.scheduleReconnect());
   }
@@ -175,7 +185,7 @@ export class MqttLink {
     });
   }
 
-  /** Ends the client (DISCONNECT, session kept at the broker). Idempotent. */
+  /** Ends the client (DISCONNECT, session kept at the broker; publishes still arriving are left to it). Idempotent. */
   async close(): Promise<void> {
     if (this.ending) return;
     this.ending = true;
@@ -205,7 +215,7 @@ export class MqttLink {
 
   private scheduleReconnect(): void {
     if (this.ending || this.timer !== undefined) return;
-    const delay = backoffDelay(this.attempt++, this.o.reconnect ?? {}, this.o.rng ?? systemRng);
+    const delay = backoffDelay(this.attempt++, { initialMs: 250, ...this.o.reconnect }, jitterFraction(this.o.rng ?? systemRng));
     this.log.debug({ delay }, 'mqtt reconnect scheduled');
     this.timer = this.clock.setTimer(delay, () => {
       this.timer = undefined;

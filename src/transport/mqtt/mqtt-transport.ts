@@ -1,23 +1,33 @@
 /**
  * The MQTT {@link Transport} (docs/MQTT.md). One instance owns one broker
- * client (stable clientId, persistent session). Device side: `connect({deviceAddr,
- * serverId})` opens a session with that storage server (OPEN → OPEN_ACK) and
- * returns a {@link Connection}, so the device's delivery loop needs no MQTT code;
- * call it once per server, all sessions share the client. Server side:
- * `listen(handler)` (needs `serverId`) hands over one Connection per device
- * session (mqtt-listener.ts). Retained STATUS of a server reaches every device
- * session with it as a STATUS frame.
+ * client (stable clientId, persistent session, reconnects until closed) and
+ * one held-bytes budget for everything it receives.
+ *
+ * - Device side: `connect({deviceAddr, serverId})` subscribes to the device's
+ *   `acks` topic of that server (and the server's retained STATUS) and returns
+ *   a {@link MqttConnection} whose frames are published on the topic of their
+ *   kind; call it once per server, all connections share the client. There is
+ *   no handshake: the HELLO exchange of the session protocol finds out whether
+ *   the server answers.
+ * - Server side: `serve(handler)` (needs `serverId`) hands every admitted
+ *   publish of every device to the handler on its own (intake.ts); this is what
+ *   the storage server uses. `listen(onConnection)` is the generic Transport
+ *   form: one connection per device (mqtt-listener.ts).
+ *
+ * Nothing here restores order or removes repeats: every sealcam message is
+ * self-contained and idempotent, and the signed ACKs with the device's outbox
+ * carry delivery end to end.
  */
 import { concat, u8 } from '../../platform/bytes.js';
 import { transportError } from '../errors.js';
 import { MessageKind, MESSAGE_VERSION } from '../messages.js';
-import type { Connection, ConnectionHandler, ConnectOptions, Listener, Transport } from '../transport.js';
-import { decodeEnvelope, encodeEnvelope, SESSION_BYTES, type Envelope, type OpenEnvelope } from './envelope.js';
-import { mqttError } from './errors.js';
+import type { Connection, ConnectionHandler, ConnectOptions, Frame, Transport } from '../transport.js';
+import { HeldBytes, type HeldBytesSnapshot } from './held-bytes.js';
+import { MqttIntake, type IntakeHandler, type RefusalCode } from './intake.js';
 import { MqttLink } from './link.js';
-import { MqttConnection } from './mqtt-connection.js';
+import { frameOfPublish, MqttConnection } from './mqtt-connection.js';
 import { MqttListener } from './mqtt-listener.js';
-import { resolveMqttOptions, sessionInit, type MqttTransportOptions, type ResolvedMqttOptions } from './options.js';
+import { resolveMqttOptions, type MqttTransportOptions, type ResolvedMqttOptions } from './options.js';
 import { checkServerId, deviceHexOf, upChannelOf } from './topics.js';
 
 /** Where a device connects: its own address and the storage server's id. */
@@ -26,8 +36,14 @@ export interface MqttPeerAddress {
   readonly serverId: string;
 }
 
+/** Counters of a transport: its held-bytes budget and the publishes it refused, per code. */
+export interface MqttTransportStats {
+  readonly held: HeldBytesSnapshot;
+  readonly refused: Readonly<Partial<Record<RefusalCode, number>>>;
+}
+
+/** Largest retained STATUS payload taken from the broker. */
 const MAX_STATUS_BYTES = 1024;
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** The MQTT transport. */
 export class MqttTransport implements Transport<MqttPeerAddress> {
@@ -36,140 +52,169 @@ export class MqttTransport implements Transport<MqttPeerAddress> {
   readonly o: ResolvedMqttOptions;
   /** @internal */
   readonly link: MqttLink;
-  /** @internal shared by all sessions of this transport. */
-  readonly budget: { used: number; max: number };
-  private readonly sessions = new Map<string, MqttConnection>();
-  private readonly pendingOpens = new Map<string, (ack: OpenEnvelope | { refused: string }) => void>();
+  private readonly held: HeldBytes;
+  private readonly refusals = new Map<RefusalCode, number>();
+  /** Device-end connections by `{dev}/{sid}` (the newest one per server). */
+  private readonly devices = new Map<string, MqttConnection>();
   private readonly lastStatus = new Map<string, Uint8Array>();
-  private readonly unknownReplies = new Map<string, number>();
+  private intake: MqttIntake | undefined;
   private listener: MqttListener | undefined;
 
   /** @throws TypeError/RangeError/SealcamError MQTT_CONFIG for bad options. */
   constructor(opts: MqttTransportOptions) {
     this.o = resolveMqttOptions(opts);
-    this.budget = { used: 0, max: this.o.reassemblyBudgetBytes };
+    this.held = new HeldBytes(this.o.maxHeldBytes);
     this.link = new MqttLink(this.o.link, (t, p) => this.route(t, p));
   }
 
   /**
-   * Server side: subscribes to this server's topics and hands over one connection per device session.
-   * @throws (rejects) TransportError LISTEN_FAILED (no serverId, already listening, subscribe refused).
+   * Server side: subscribes to this server's topics and hands every admitted publish to `handler`.
+   * @throws (rejects) TransportError LISTEN_FAILED (no serverId, already serving, subscribe refused).
    */
-  async listen(onConnection: ConnectionHandler): Promise<Listener> {
-    const sid = this.o.serverId;
-    if (sid === undefined) throw transportError('LISTEN_FAILED', 'listen needs options.serverId');
-    if (this.listener !== undefined) throw transportError('LISTEN_FAILED', 'this transport already listens');
-    const l = new MqttListener(this, sid, onConnection);
-    this.listener = l;
-    this.link.start();
-    try {
-      await this.link.subscribe(this.o.topics.serverFilters(sid, this.o.shareGroup), AbortSignal.timeout(this.o.openTimeoutMs));
-    } catch (e) {
-      this.listener = undefined;
-      throw transportError('LISTEN_FAILED', `cannot subscribe: ${(e as Error).message}`, e);
-    }
-    return l;
+  async serve(handler: IntakeHandler): Promise<MqttIntake> {
+    const intake = this.openIntake(handler);
+    await this.subscribeIntake(intake);
+    return intake;
   }
 
   /**
-   * Device side: opens a session with storage server `serverId`.
-   * @throws (rejects) TransportError CONNECT_FAILED (broker unreachable, no OPEN_ACK in time, aborted);
+   * Server side, generic form: one connection per device.
+   * @throws (rejects) TransportError LISTEN_FAILED as {@link serve}.
+   */
+  async listen(onConnection: ConnectionHandler): Promise<MqttListener> {
+    // No publish reaches the handler before the subscription below, so `listener` is set by then.
+    const intake = this.openIntake({ onFrame: (m) => listener.onFrame(m) });
+    const listener = new MqttListener(intake, { ...this.o, link: this.link }, onConnection);
+    this.listener = listener;
+    await this.subscribeIntake(intake);
+    return listener;
+  }
+
+  /**
+   * Device side: a connection with storage server `serverId` (a newer one for the same server
+   * closes the older with CONN_RESET).
+   * @throws (rejects) TransportError CONNECT_FAILED (broker unreachable within openTimeoutMs, aborted);
    *   SealcamError MQTT_CONFIG for a bad address.
    */
   async connect(address: MqttPeerAddress, opts: ConnectOptions = {}): Promise<Connection> {
     const dev = deviceHexOf(address.deviceAddr);
     const sid = checkServerId(address.serverId);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(this.o.openTimeoutMs)]) : AbortSignal.timeout(this.o.openTimeoutMs);
-    this.link.start();
-    await this.link.subscribe(this.o.topics.deviceFilters(dev, sid), signal);
-    const local = this.o.rng.bytes(SESSION_BYTES);
-    const key = hex(local);
+    const timeout = AbortSignal.timeout(this.o.openTimeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const t = this.o.topics;
-    return new Promise<Connection>((resolve, reject) => {
-      const abort = (): void => {
-        this.pendingOpens.delete(key);
-        reject(transportError('CONNECT_FAILED', `no OPEN_ACK from server ${sid}`));
-      };
-      if (signal.aborted) return abort();
-      signal.addEventListener('abort', abort, { once: true });
-      this.pendingOpens.set(key, (ack) => {
-        this.pendingOpens.delete(key);
-        signal.removeEventListener('abort', abort);
-        if ('refused' in ack) return reject(transportError('CONNECT_FAILED', `server ${sid} refused the session: ${ack.refused}`));
-        const conn = new MqttConnection({
-          ...sessionInit(this.o, this.link, ack, local), remote: `mqtt:${sid}`, ordered: true,
-          topicFor: (kind) => t.device(dev, upChannelOf(kind), sid), controlTopic: t.device(dev, 'ctl', sid),
-          budget: this.budget, serverId: sid,
-        });
-        conn.addPeer(ack.from);
-        this.sessions.set(key, conn);
-        conn.once('close', () => this.sessions.delete(key));
-        const st = this.lastStatus.get(sid);
-        if (st !== undefined) conn.deliverOob({ kind: MessageKind.STATUS, payload: st });
-        resolve(conn);
-      });
-      const open = encodeEnvelope({
-        type: 'open', from: local, to: new Uint8Array(SESSION_BYTES), seq: 0,
-        maxFrameBytes: this.o.maxFrameBytes, windowFrames: this.o.windowFrames, windowBytes: this.o.windowBytes,
-      });
-      this.link.publish(t.device(dev, 'ctl', sid), open).catch(() => undefined);
+    this.link.start();
+    await this.link.subscribe(t.deviceFilters(dev, sid), signal);
+    const key = `${dev}/${sid}`;
+    void this.devices.get(key)?.close(transportError('CONN_RESET', `superseded by a newer connection to server ${sid}`));
+    const conn = new MqttConnection({
+      link: this.link, remote: `mqtt:${sid}`, maxFrameBytes: this.o.maxFrameBytes, topicFor: (kind) => t.device(dev, upChannelOf(kind), sid),
+      maxSendQueueFrames: this.o.maxSendQueueFrames, closeTimeoutMs: this.o.closeTimeoutMs, clock: this.o.clock, serverId: sid,
     });
+    this.devices.set(key, conn);
+    conn.once('close', () => {
+      if (this.devices.get(key) === conn) this.devices.delete(key);
+    });
+    const st = this.lastStatus.get(sid);
+    if (st !== undefined) this.down(conn, { kind: MessageKind.STATUS, payload: st });
+    return conn;
   }
 
-  /** Closes the listener (if any), every session and the broker client. Idempotent. */
+  /** Largest frame (kind byte + payload) sent or accepted. */
+  get maxFrameBytes(): number {
+    return this.o.maxFrameBytes;
+  }
+
+  /** A copy of the counters. */
+  stats(): MqttTransportStats {
+    return { held: this.held.snapshot(), refused: Object.fromEntries(this.refusals) };
+  }
+
+  /** Stops taking publishes, closes the listener, every connection and the broker client. Idempotent. */
   async close(): Promise<void> {
     await this.listener?.close();
-    await Promise.all([...this.sessions.values()].map((c) => c.close()));
+    await this.intake?.close();
+    await Promise.all([...this.devices.values()].map((c) => c.close()));
     await this.link.close();
   }
 
-  /** @internal Replies CLOSE(MQTT_SESSION_UNKNOWN) to a session we do not know, at most once a second per session. */
-  replyUnknown(topic: string, from: Uint8Array, to: Uint8Array): void {
-    const k = topic + hex(to);
-    const now = Number(this.o.clock.now());
-    if ((this.unknownReplies.get(k) ?? -Infinity) > now - 1000) return;
-    if (this.unknownReplies.size >= 1024) this.unknownReplies.clear();
-    this.unknownReplies.set(k, now);
-    const env = encodeEnvelope({ type: 'close', from, to, seq: 0, graceful: false, code: 'MQTT_SESSION_UNKNOWN' });
-    this.link.publish(topic, env).catch(() => undefined);
+  private openIntake(handler: IntakeHandler): MqttIntake {
+    const sid = this.o.serverId;
+    if (sid === undefined) throw transportError('LISTEN_FAILED', 'serving needs options.serverId');
+    if (this.intake !== undefined) throw transportError('LISTEN_FAILED', 'this transport already serves');
+    this.intake = new MqttIntake({
+      link: this.link, topics: this.o.topics, held: this.held, serverId: sid, shareGroup: this.o.shareGroup,
+      maxFrameBytes: this.o.maxFrameBytes, logger: this.o.logger, refuse: (code) => this.refuse(code),
+    }, handler);
+    return this.intake;
   }
 
-  private route(topic: string, payload: Buffer): void {
-    try {
-      const sid = this.o.topics.parseStatus(topic);
-      if (sid !== null) return this.onStatus(sid, payload);
-      const p = this.o.topics.parse(topic);
-      if (p === null) throw mqttError('MQTT_TOPIC', `unexpected topic ${topic}`);
-      const env = decodeEnvelope(payload);
-      if (p.channel === 'acks') this.onDown(p.deviceHex, p.serverId, env);
-      else this.listener?.onUp(p.deviceHex, p.serverId, env);
-    } catch (e) {
-      this.o.logger.debug({ topic, err: (e as Error).message }, 'mqtt: dropped a publish');
+  /**
+   * Subscribes the intake's filters. A broker that is not reachable within openTimeoutMs does
+   * not fail the start: the link keeps the filters and subscribes whenever it connects (a
+   * server outlives its broker, and may also start before it). A broker that refuses fails.
+   */
+  private async subscribeIntake(intake: MqttIntake): Promise<void> {
+    this.link.start();
+    const sub = this.link.subscribe(intake.filters).then(() => null, (e: unknown) => e as Error);
+    let timer: { cancel(): void } | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = this.o.clock.setTimer(this.o.openTimeoutMs, () => resolve('late'))));
+    const r = await Promise.race([sub, late]);
+    timer?.cancel();
+    if (r === 'late' && !this.link.connected) {
+      this.o.logger.warn({ url: this.link.url }, 'mqtt: broker not reachable; serving as soon as it is');
+      void sub.then((e) => e && this.o.logger.error({ err: e.message }, 'mqtt: subscription failed'));
+      return;
     }
+    const err = r === 'late' ? await sub : r;
+    if (err === null) return;
+    this.intake = undefined;
+    this.listener = undefined;
+    throw transportError('LISTEN_FAILED', `cannot subscribe: ${err.message}`, err);
+  }
+
+  private refuse(code: RefusalCode): void {
+    this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
+  }
+
+  /** Every publish of the client: false leaves it unacknowledged for the next session. */
+  private route(topic: string, payload: Buffer): boolean {
+    const t = this.o.topics;
+    const sid = t.parseStatus(topic);
+    if (sid !== null) {
+      this.onStatus(sid, payload);
+      return true;
+    }
+    const p = t.parse(topic);
+    if (p === null) {
+      this.refuse('MQTT_TOPIC');
+      this.o.logger.debug({ topic }, 'mqtt: publish on a topic that is not ours');
+      return true;
+    }
+    if (p.channel !== 'acks') return this.intake?.take(p.deviceHex, p.channel, p.serverId, payload) ?? true;
+    const conn = this.devices.get(`${p.deviceHex}/${p.serverId}`);
+    const frame = frameOfPublish(payload);
+    if (frame === null) this.refuse('MQTT_FRAME');
+    else if (payload.length > this.o.maxFrameBytes) this.refuse('FRAME_TOO_LARGE');
+    else if (conn !== undefined && !conn.closed) this.down(conn, frame);
+    return true;
   }
 
   private onStatus(sid: string, payload: Buffer): void {
-    if (payload.length === 0 || payload.length > MAX_STATUS_BYTES) return;
+    if (payload.length === 0 || payload.length > MAX_STATUS_BYTES) return this.refuse('MQTT_FRAME');
     const framed = concat(u8(MESSAGE_VERSION), payload);
     this.lastStatus.set(sid, framed);
-    for (const c of this.sessions.values()) {
-      if (c.serverId === sid) c.deliverOob({ kind: MessageKind.STATUS, payload: framed });
+    for (const c of this.devices.values()) {
+      if (c.serverId === sid && !c.closed) this.down(c, { kind: MessageKind.STATUS, payload: framed });
     }
   }
 
-  private onDown(dev: string, sid: string, env: Envelope): void {
-    const key = hex(env.to);
-    const pending = this.pendingOpens.get(key);
-    if (pending !== undefined && env.type === 'open-ack') return pending(env);
-    if (pending !== undefined && env.type === 'close' && !env.graceful) return pending({ refused: env.code });
-    const conn = this.sessions.get(key);
-    if (conn !== undefined) {
-      if (env.type === 'open-ack') conn.addPeer(env.from);
-      else conn.handle(env);
+  /** Hands a frame to a device-end connection, holding its bytes until the reader takes it. */
+  private down(conn: MqttConnection, frame: Frame): void {
+    const bytes = 1 + frame.payload.length;
+    if (!this.held.take(bytes)) {
+      this.refuse('MQTT_BUSY');
       return;
     }
-    if (env.type === 'data' || env.type === 'chunk' || env.type === 'open-ack' || (env.type === 'close' && env.graceful)) {
-      this.replyUnknown(this.o.topics.device(dev, 'ctl', sid), env.to, env.from);
-    }
+    void conn.offer(frame).finally(() => this.held.release(bytes));
   }
 }

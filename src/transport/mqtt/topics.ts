@@ -1,15 +1,16 @@
 /**
- * MQTT topic layout (docs/MQTT.md "MQTT topics"). With the default prefix
+ * MQTT topic layout (docs/MQTT.md "Topics"). With the default prefix
  * `sealcam/v1`, device address `dev` (40 lowercase hex) and storage-server id `sid`:
  *
- * - `sealcam/v1/{dev}/reg/{sid}`    device → server: REG frames
- * - `sealcam/v1/{dev}/blocks/{sid}` device → server: BLOCK frames (chunked when large)
- * - `sealcam/v1/{dev}/ctl/{sid}`    device → server: session control and every other kind
- * - `sealcam/v1/{dev}/acks/{sid}`   server → device: ACK, REG_ACK and everything else
+ * - `sealcam/v1/{dev}/reg/{sid}`    device → server: REG
+ * - `sealcam/v1/{dev}/blocks/{sid}` device → server: BLOCK
+ * - `sealcam/v1/{dev}/ctl/{sid}`    device → server: HELLO, ERROR (every other kind)
+ * - `sealcam/v1/{dev}/acks/{sid}`   server → device: HELLO, REG_ACK, ACK, ERROR, STATUS
  * - `sealcam/v1/status/{sid}`       server → all: signed STATUS, retained
  *
  * Servers of one group share `ctl` and `blocks` (`$share/{group}/sealcam/v1/+/blocks/{sid}`);
- * `reg` is never shared, so every member learns every registration. Pure.
+ * `reg` is never shared, so every member learns every registration. A kind is
+ * accepted only on its own topic ({@link carries}). Pure.
  */
 import { MessageKind } from '../messages.js';
 import { mqttError } from './errors.js';
@@ -71,6 +72,11 @@ export function upChannelOf(kind: number): UpChannel {
   if (kind === MessageKind.BLOCK) return 'blocks';
   if (kind === MessageKind.REG) return 'reg';
   return 'ctl';
+}
+
+/** True when a frame of `kind` may travel on `channel` (`acks` carries any kind). */
+export function carries(channel: Channel, kind: number): boolean {
+  return channel === 'acks' || upChannelOf(kind) === channel;
 }
 
 /** Builds and parses the topics under one prefix. */

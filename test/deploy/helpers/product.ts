@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, type CliResult } from './proc.js';
+import { runCli, type CliResult } from '../../helpers/daemon.js';
 
 /** Runs the CLI and asserts exit 0. */
 export async function cliOk(args: string[], o: Parameters<typeof runCli>[1] = {}): Promise<CliResult> {
@@ -35,10 +35,10 @@ export async function provisionDevice(dir: string, entry?: string[]): Promise<Pr
   const man = JSON.parse((await cliOk(['provision', 'new-manufacturer-key', manKey], o)).stdout) as { suite: 1 | 2; publicKey: string; address: string };
   const stateDir = join(dir, 'state');
   const req = join(dir, 'provision-request.json');
-  await writeFile(req, (await cliOk(['provision', '--state-dir', stateDir], o)).stdout);
+  await writeFile(req, (await cliOk(['provision', '--state-dir', stateDir, ...CYCLE], o)).stdout);
   const factory = join(dir, 'factory.json');
   await cliOk(['provision', 'sign-factory', '--manufacturer-key', manKey, '--out', factory, req], o);
-  const summary = JSON.parse((await cliOk(['provision', 'install', '--state-dir', stateDir, ...CYCLE, factory], o)).stdout) as Record<string, unknown>;
+  const summary = JSON.parse((await cliOk(['provision', 'install', '--state-dir', stateDir, factory], o)).stdout) as Record<string, unknown>;
   return { stateDir, manKey, manufacturer: man, deviceAddr: String(summary.deviceAddr), summary };
 }
 
@@ -59,11 +59,13 @@ export interface DeviceConfigOptions {
   stallTimeoutMs?: number;
   /** The outbox section (flow mapping body). */
   outbox?: string;
+  /** The TCP listener's port (default 0: any free port). */
+  tcpPort?: number;
   /** Extra YAML lines (top level). */
   extra?: string[];
 }
 
-/** Writes a device config (fast keys, TCP on 127.0.0.1:0). */
+/** Writes a device config (fast keys, TCP on 127.0.0.1, port 0 unless given). */
 export async function writeDeviceConfig(path: string, o: DeviceConfigOptions): Promise<void> {
   const cam = [`backend: ${o.backend ?? 'fake'}`, 'width: 160', 'height: 128', `framerate: ${o.framerate ?? 10}`];
   if (o.stallTimeoutMs !== undefined) cam.push(`stallTimeoutMs: ${o.stallTimeoutMs}`, 'restart: { initialMs: 100, maxMs: 500 }');
@@ -75,7 +77,7 @@ export async function writeDeviceConfig(path: string, o: DeviceConfigOptions): P
     `capture: { mode: interval, intervalMs: ${o.intervalMs ?? 250} }`,
     `keys: { modulusBits: 2048, blocks: 2, periods: ${o.periods ?? 64}, periodMs: 1000, nextCycleAt: 0.5, nextCycleLeadMs: 0 }`,
     `outbox: { ${o.outbox ?? 'retryBaseMs: 50, retryMaxMs: 1000'} }`,
-    'tcp: { enabled: true, host: 127.0.0.1, port: 0 }',
+    `tcp: { enabled: true, host: 127.0.0.1, port: ${o.tcpPort ?? 0} }`,
     ...(o.extra ?? []),
     '',
   ].join('\n'));

@@ -1,14 +1,14 @@
 /**
- * Shared helpers of the device tests: temp dirs, a fast keygen on the PUBLIC
+ * Shared helpers of the device tests: a fast keygen on the PUBLIC
  * fixture safe primes, a device state with a dev identity bound to a test
  * owner, the owner's receiver identity, and polling.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ecdsaRandomSecret } from '../../../src/crypto/ecdsa.js';
-import type { KeygenFn } from '../../../src/device/key-types.js';
-import { initDeviceState, loadDeviceIdentity, saveOwnerBinding, type DeviceIdentity } from '../../../src/device/identity.js';
+import type { KeygenFn } from '../../../src/device/keys/types.js';
+import type { CycleParams } from '../../../src/device/identity/first-cycle.js';
+import { initDeviceState, loadDeviceIdentity, saveOwnerBinding, type DeviceIdentity } from '../../../src/device/identity/identity.js';
 import { FileKeyStore } from '../../../src/keystore/file-store.js';
 import { signBindRecord } from '../../../src/ledger/records.js';
 import { SeededRng } from '../../../src/platform/rng.js';
@@ -20,15 +20,7 @@ export const ROOT = new URL('../../../', import.meta.url).pathname;
 /** The fixture safe primes (PUBLIC, test-only). */
 export const PRIMES_FILE = join(ROOT, 'test/fixtures/safe-primes.json');
 
-/** A fresh temp dir; remove with {@link cleanup}. */
-export function tempDir(prefix = 'sealcam-dev-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-/** Removes dirs, ignoring errors. */
-export async function cleanup(...dirs: string[]): Promise<void> {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-}
+export { waitFor } from '../../helpers/wait.js';
 
 let pairs: { P: string; Q: string }[] | null = null;
 
@@ -52,11 +44,16 @@ export function ownerIdentity(id = 'owner'): ReceiverIdentity {
 export const PLAIN_KEYSTORE = { credentialsDirectory: null } as const;
 
 /**
- * Creates a device state (dev identity) in `stateDir`, bound to `owner` when given.
+ * Creates a device state (dev identity, its first key cycle with `params` on
+ * the fixture primes, a dev factory record pinning it) in `stateDir`, bound to
+ * `owner` when given. Give the same cycle parameters as the daemon's config.
  * Returns the identity (public fields; its secret stays in the state's keystore).
  */
-export async function makeDeviceState(stateDir: string, owner?: ReceiverIdentity): Promise<DeviceIdentity> {
-  const id = await initDeviceState(stateDir, { factory: 'dev', keystoreOptions: PLAIN_KEYSTORE });
+export async function makeDeviceState(stateDir: string, owner?: ReceiverIdentity, params: Partial<CycleParams> = {}, suite?: 1 | 2): Promise<DeviceIdentity> {
+  const id = await initDeviceState(stateDir, {
+    factory: 'dev', keystoreOptions: PLAIN_KEYSTORE, keygen: await fixtureKeygen(), ...(suite !== undefined ? { suite } : {}),
+    params: { k: 2048, n: 3, T: 64, delta: 1000, ...params },
+  });
   if (!owner) return id;
   await saveOwnerBinding(stateDir, id, signBindRecord({ deviceSuite: id.suite, deviceSecret: id.secret, ownerAddr: owner.addr, nonce: new Uint8Array(32).fill(9) }));
   id.destroy();
@@ -68,12 +65,3 @@ export async function makeDeviceState(stateDir: string, owner?: ReceiverIdentity
   }
 }
 
-/** Polls `pred` every `everyMs` until true or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, everyMs = 50): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await pred()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -2,26 +2,28 @@
  * An in-process device rig for the pipeline and delivery tests: real key
  * manager (fixture primes, memory keystore), real outbox in a temp dir, chain
  * state, registrations, ack book and the capture pipeline, wired like the
- * daemon does (src/device/daemon.ts) minus the camera and listeners.
+ * daemon does (src/device/daemon/daemon.ts) minus the camera and listeners.
  */
 import { join } from 'node:path';
-import { AckBook } from '../../../src/device/ack-book.js';
-import { ChainState } from '../../../src/device/chain-state.js';
-import { newCounters, type SessionDeps } from '../../../src/device/delivery-types.js';
-import { outboxQueue } from '../../../src/device/delivery.js';
-import { configuredDestinations, type Destination } from '../../../src/device/destinations.js';
-import { initDeviceState, loadDeviceIdentity, saveOwnerBinding, type DeviceIdentity } from '../../../src/device/identity.js';
-import { KeyManager } from '../../../src/device/key-manager.js';
-import { CapturePipeline } from '../../../src/device/pipeline.js';
-import { Registrations } from '../../../src/device/registrations.js';
-import { ServerSpaceBook } from '../../../src/device/server-space.js';
+import { AckBook } from '../../../src/device/delivery/ack-book.js';
+import { ChainState } from '../../../src/device/keys/chain-state.js';
+import { newCounters, type SessionDeps } from '../../../src/device/delivery/types.js';
+import { outboxQueue } from '../../../src/device/delivery/delivery.js';
+import { configuredDestinations, type Destination } from '../../../src/device/delivery/destinations.js';
+import { initDeviceState, loadDeviceIdentity, saveOwnerBinding, type DeviceIdentity } from '../../../src/device/identity/identity.js';
+import { KeyManager } from '../../../src/device/keys/manager.js';
+import { CapturePipeline } from '../../../src/device/pipeline/pipeline.js';
+import { Registrations } from '../../../src/device/keys/registrations.js';
+import { writeKeychainFile } from '../../../src/device/keys/chain-file.js';
+import { ServerSpaceBook } from '../../../src/device/delivery/server-space.js';
 import { MemoryKeyStore } from '../../../src/keystore/memory-store.js';
 import { signBindRecord } from '../../../src/ledger/records.js';
 import { Outbox } from '../../../src/outbox/outbox.js';
 import { systemClock, type Clock } from '../../../src/platform/clock.js';
 import { silentLogger, type Logger } from '../../../src/platform/logger.js';
 import { SeededRng } from '../../../src/platform/rng.js';
-import { fixtureKeygen, tempDir, cleanup } from './env.js';
+import { fixtureKeygen } from './env.js';
+import { removeDir, tempDir } from '../../helpers/temp.js';
 
 /** Options of {@link makeRig}. */
 export interface RigOptions {
@@ -61,7 +63,9 @@ export async function makeRig(o: RigOptions = {}): Promise<Rig> {
   const dir = await tempDir('sealcam-rig-');
   const clock = o.clock ?? systemClock;
   const ks = new MemoryKeyStore();
-  let identity = await initDeviceState(dir, { keystore: ks, factory: 'dev', rng: new SeededRng(`rig-${dir}`) });
+  const params = { k: 2048 as const, n: o.n ?? 3, T: o.T ?? 16, delta: o.deltaMs ?? 600_000 };
+  const keygen = await fixtureKeygen();
+  let identity = await initDeviceState(dir, { keystore: ks, factory: 'dev', rng: new SeededRng(`rig-${dir}`), params, keygen, clock });
   if (o.ownerAddr) {
     await saveOwnerBinding(dir, identity, signBindRecord({ deviceSuite: identity.suite, deviceSecret: identity.secret, ownerAddr: o.ownerAddr, nonce: new Uint8Array(32).fill(3) }));
     identity.destroy();
@@ -74,16 +78,21 @@ export async function makeRig(o: RigOptions = {}): Promise<Rig> {
   const waiters: (() => void)[] = [];
   const chain = new ChainState(dir, () => waiters.splice(0).forEach((w) => w()));
   await chain.load();
-  const regs = new Registrations(dir, identity);
-  await regs.load();
   const acks = new AckBook(dir);
   await acks.load();
   const km = new KeyManager({
-    store: ks, clock, keygen: await fixtureKeygen(), rng: new SeededRng('rig-sign'), register: (pk, prev) => regs.register(pk, prev),
-    params: { k: 2048, n: o.n ?? 3, T: o.T ?? 16, delta: o.deltaMs ?? 600_000, deviceAddr: identity.address }, nextCycleLeadMs: 0, nextCycleFraction: 0.99,
+    store: ks, clock, keygen, rng: new SeededRng('rig-sign'), issuedAt: identity.factory.issuedAt,
+    params: { ...params, deviceAddr: identity.address }, nextCycleLeadMs: 0, nextCycleFraction: 0.99,
+  });
+  const regs = new Registrations(identity, () => km.chain, () => clock.now());
+  // as the daemon does: sessions register again and the public keychain.json follows every chain change
+  km.on('chain', () => {
+    regs.changed();
+    void writeKeychainFile(dir, identity.factory, km.chain);
   });
   await km.start();
   await km.whenIdle();
+  await writeKeychainFile(dir, identity.factory, km.chain);
   const space = new ServerSpaceBook();
   const ids = destinations.map((d) => d.id);
   const pipeline = new CapturePipeline({
@@ -97,6 +106,7 @@ export async function makeRig(o: RigOptions = {}): Promise<Rig> {
     dir, clock, identity, km, outbox, chain, regs, acks, pipeline, destinations, space,
     sessionDeps: (logger = silentLogger) => ({
       identity, destinations: new Map(destinations.map((d) => [d.id, d])), registrations: regs, acks, queue: outboxQueue(outbox), space,
+      onWitness: (keyId, ack) => km.addWitness(keyId, ack),
       committed: () => chain.committed,
       whenCommitted: (signal) => new Promise<void>((resolve) => {
         waiters.push(resolve);
@@ -111,7 +121,7 @@ export async function makeRig(o: RigOptions = {}): Promise<Rig> {
       await chain.flush();
       await outbox.close();
       identity.destroy();
-      await cleanup(dir);
+      await removeDir(dir);
     },
   };
 }

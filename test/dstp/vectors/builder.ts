@@ -1,7 +1,7 @@
 /**
  * Helpers that build dstp-v1 cases for the vector generator and the tests:
  * deterministic devices (fixture safe primes, SeededRng, fixed ECDSA secrets),
- * honest captures through signCapture, and a "forge" that builds captures with
+ * honest captures through the shipping signer (test/helpers/sign.ts), and a "forge" that builds captures with
  * arbitrary layouts and header fields through the same primitives.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { blockDigest } from '../../../src/dstp/digest.js';
 import { encodeHeader, headerDigest, HEADER_OFFSETS, type DstpHeader } from '../../../src/dstp/header.js';
 import { dstpAddress, signHeader } from '../../../src/dstp/header-sign.js';
 import { merkleLeaf, merkleProofs } from '../../../src/dstp/merkle.js';
-import type { SignedCapture } from '../../../src/dstp/capture.js';
+import type { SignedCapture } from '../../helpers/sign.js';
 
 export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
 export const DELTA = 60_000;

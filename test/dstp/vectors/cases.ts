@@ -9,13 +9,13 @@ import { sha256 } from '../../../src/crypto/hash.js';
 import { i2osp, os2ip, u16, u32, u64, u8, utf8 } from '../../../src/platform/bytes.js';
 import { decodeFsSignature, encodeFsPublicKey, encodeFsSignature } from '../../../src/scheme/index.js';
 import { caseToJson, type DstpCase, type DstpCaseBlock } from '../../../src/dstp/case-json.js';
-import { signCapture } from '../../../src/dstp/capture.js';
+import { signCapture } from '../../helpers/sign.js';
 import { blockDigest } from '../../../src/dstp/digest.js';
 import { headerDigest } from '../../../src/dstp/header.js';
 import { dstpAddress } from '../../../src/dstp/header-sign.js';
 import { merkleLeaf } from '../../../src/dstp/merkle.js';
 import type { DstpReason } from '../../../src/dstp/reasons.js';
-import { splitCapture, type ServerSpace } from '../../../src/dstp/split.js';
+import type { ServerSpace } from '../../../src/dstp/split.js';
 import {
   captureBytes, caseOf, DELTA, fixedSecret, forge, makeDevice, mapBlock, patchHeader, pick, resign, T, T0, type Device,
 } from './builder.js';
@@ -39,14 +39,14 @@ const OWNER = dstpAddress(1, ecdsaPublicKey(1, fixedSecret('owner')));
 const OTHER_SECRET = fixedSecret('other device');
 const OTHER_ADDR = dstpAddress(1, ecdsaPublicKey(1, OTHER_SECRET));
 
-function honest(dev: Device, o: {
+async function honest(dev: Device, o: {
   label: string; length: number; servers: ServerSpace[]; ts: bigint; seq: bigint; video?: boolean; owner?: Uint8Array; prev?: Uint8Array;
 }) {
   const capture = captureBytes(o.label, o.length);
   return signCapture({
     capture, ts: o.ts, seq: o.seq, mode: o.video === true ? 2 : 1, contentType: o.video === true ? 2 : 1,
     manufacturerAddr: MANUFACTURER, ownerAddr: o.owner ?? new Uint8Array(20), suite: dev.suite, deviceSecret: dev.secret,
-    prevHeaderDigest: o.prev ?? new Uint8Array(32), split: splitCapture(o.length, dev.key.n, o.servers),
+    prevHeaderDigest: o.prev ?? new Uint8Array(32), split: { servers: o.servers },
     fsKey: { publicKey: dev.key, sign: (i, ts, seq, d) => dev.sign(i, ts, seq, d) },
   });
 }
@@ -68,11 +68,11 @@ export async function buildDstpVectors(): Promise<VectorEntry[]> {
   const blk = (j: Record<string, unknown>, k = 0) => (j.blocks as Record<string, unknown>[])[k]!;
 
   // ---- positive ------------------------------------------------------------
-  const a1 = honest(A, { label: 'a1', length: 37, servers: [{ free: 100 }], ts: TS1, seq: 1n });
-  const a3 = honest(A, { label: 'a3', length: 100, servers: [{ free: 1000 }, { free: 2000 }, { free: 1000 }], ts: TS1, seq: 2n, owner: OWNER, prev: a1.headerDigest });
-  const a5 = honest(A, { label: 'a5', length: 257, servers: [{}, {}, {}, {}, {}], ts: TS2, seq: 3n, video: true, owner: OWNER, prev: a3.headerDigest });
-  const b3 = honest(B, { label: 'b3', length: 64, servers: [{ free: 5 }, { free: 5 }, { free: 6 }], ts: TS1, seq: 1n });
-  const b5 = honest(B, { label: 'b5', length: 99, servers: [{ free: 9 }, { free: 1 }, { free: 4 }, { free: 0 }, { free: 2 }], ts: TS2, seq: 2n, video: true, prev: b3.headerDigest });
+  const a1 = await honest(A, { label: 'a1', length: 37, servers: [{ free: 100 }], ts: TS1, seq: 1n });
+  const a3 = await honest(A, { label: 'a3', length: 100, servers: [{ free: 1000 }, { free: 2000 }, { free: 1000 }], ts: TS1, seq: 2n, owner: OWNER, prev: a1.headerDigest });
+  const a5 = await honest(A, { label: 'a5', length: 257, servers: [{}, {}, {}, {}, {}], ts: TS2, seq: 3n, video: true, owner: OWNER, prev: a3.headerDigest });
+  const b3 = await honest(B, { label: 'b3', length: 64, servers: [{ free: 5 }, { free: 5 }, { free: 6 }], ts: TS1, seq: 1n });
+  const b5 = await honest(B, { label: 'b5', length: 99, servers: [{ free: 9 }, { free: 1 }, { free: 4 }, { free: 0 }, { free: 2 }], ts: TS2, seq: 2n, video: true, prev: b3.headerDigest });
   const A3 = caseOf(a3);
   add('suite 1, c = 1, still JPEG', caseOf(a1), null);
   add('suite 1, c = 3, all blocks, owner bound, chained to the previous case', A3, null);
@@ -80,7 +80,7 @@ export async function buildDstpVectors(): Promise<VectorEntry[]> {
   add('suite 1, c = 5, all blocks out of order', pick(caseOf(a5), [5, 3, 1, 2, 4]), null);
   add('suite 2, c = 3, all blocks', caseOf(b3), null);
   add('suite 2, c = 5 (a server with 0 free bytes gets a 1-byte block 4), blocks 5 and 4', pick(caseOf(b5), [5, 4]), null);
-  const c2 = caseOf(honest(C, { label: 'c2', length: 48, servers: [{ free: 1 }, { free: 2 }], ts: TS1, seq: 1n }));
+  const c2 = caseOf(await honest(C, { label: 'c2', length: 48, servers: [{ free: 1 }, { free: 2 }], ts: TS1, seq: 1n }));
   add('suite 1, k = 3072 key, c = 2, all blocks', c2, null);
   const big = 1n << 53n;
   add('suite 1, offsets >= 2^53 as hex strings (block 2 of a sparse capture only)',

@@ -5,8 +5,8 @@
  * (setImmediate, in order), with ATT value sizes checked against the MTU.
  */
 import { EventEmitter } from 'node:events';
-import type { BlenoCharacteristicOptions, BlenoLike } from '../../../src/transport/ble/bleno-adapter.js';
-import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from '../../../src/transport/ble/noble-adapter.js';
+import type { BlenoCharacteristicOptions, BlenoLike } from '../../../src/transport/ble/adapters/bleno.js';
+import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from '../../../src/transport/ble/adapters/noble.js';
 
 type Cb = (...args: never[]) => void;
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { isSealcamError } from '../../../src/platform/errors.js';
 import type { BleError } from '../../../src/transport/ble/errors.js';
-import { decodeFrag, Reassembler } from '../../../src/transport/ble/fragment.js';
-import { FlowReceiver } from '../../../src/transport/ble/flow-receiver.js';
-import { FlowSender } from '../../../src/transport/ble/flow-sender.js';
+import { decodeFrag, Reassembler } from '../../../src/transport/ble/link/fragment.js';
+import { FlowReceiver } from '../../../src/transport/ble/link/flow-receiver.js';
+import { FlowSender } from '../../../src/transport/ble/link/flow-sender.js';
 import type { Frame } from '../../../src/transport/transport.js';
 import { payloadFor } from '../contract.js';
 

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../../src/platform/bytes.js';
 import { isSealcamError } from '../../../src/platform/errors.js';
-import { decodeFrag, encodeFrag, fragmentFrame, Reassembler, type FragPdu } from '../../../src/transport/ble/fragment.js';
-import { Desegmenter, segmentPdu } from '../../../src/transport/ble/segment.js';
+import { decodeFrag, encodeFrag, fragmentFrame, Reassembler, type FragPdu } from '../../../src/transport/ble/link/fragment.js';
+import { Desegmenter, segmentPdu } from '../../../src/transport/ble/link/segment.js';
 
 const code = (c: string) => (e: unknown) => isSealcamError(e, c);
 const frag = (p: Partial<FragPdu>): FragPdu => ({ first: false, last: false, seq: 0, msgId: 0, kind: 0, frameLen: 0, chunk: new Uint8Array(0), ...p });

@@ -4,7 +4,7 @@
  */
 import { ecdsaPublicKey, addressOf, ecdsaSign } from '../../../src/crypto/ecdsa.js';
 import type { BlockMessage } from '../../../src/transport/messages.js';
-import type { CaptureForBle } from '../../../src/transport/ble/priority.js';
+import type { CaptureForBle } from '../../../src/transport/ble/link/priority.js';
 import type { Thumbnail } from '../../../src/transport/ble/preview.js';
 import { SeededRng } from '../../../src/platform/rng.js';
 import { ownerSignerFromSecret } from '../../../src/transport/ble/auth.js';
@@ -13,8 +13,8 @@ import type { BleConnection } from '../../../src/transport/ble/connection.js';
 import type { BleDeviceListener, BleDeviceOptions } from '../../../src/transport/ble/peripheral.js';
 import type { BleCentralOptions } from '../../../src/transport/ble/central.js';
 import type { BleTuning } from '../../../src/transport/ble/session-types.js';
-import { VirtualClock } from '../../../src/transport/ble/sim-clock.js';
-import { SimRadio, type SimRadioOptions } from '../../../src/transport/ble/sim-link.js';
+import { VirtualClock } from '../../../src/transport/ble/sim/clock.js';
+import { SimRadio, type SimRadioOptions } from '../../../src/transport/ble/sim/link.js';
 import type { Connection } from '../../../src/transport/transport.js';
 
 export const OWNER_SECRET = new Uint8Array(32).fill(7);

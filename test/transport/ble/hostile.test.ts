@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { ecdsaSign } from '../../../src/crypto/ecdsa.js';
 import { isSealcamError } from '../../../src/platform/errors.js';
 import { authMessage } from '../../../src/transport/ble/auth.js';
-import { encodeFrag } from '../../../src/transport/ble/fragment.js';
-import type { Channel } from '../../../src/transport/ble/gatt.js';
-import { decodePdu, encodePdu, type Pdu } from '../../../src/transport/ble/pdu.js';
+import { encodeFrag } from '../../../src/transport/ble/link/fragment.js';
+import type { Channel } from '../../../src/transport/ble/link/gatt.js';
+import { decodePdu, encodePdu, type Pdu } from '../../../src/transport/ble/link/pdu.js';
 import { causeCode, DEVICE_ADDR, OWNER_SECRET, simSetup } from './helpers.js';
 import { ecdsaPublicKey } from '../../../src/crypto/ecdsa.js';
 

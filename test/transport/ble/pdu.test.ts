@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../../src/platform/bytes.js';
 import { isSealcamError } from '../../../src/platform/errors.js';
-import { decodePdu, encodePdu, type Pdu } from '../../../src/transport/ble/pdu.js';
-import { CHARACTERISTICS, compactUuid, decodeDeviceInfo, encodeDeviceInfo, payloadSize, SERVICE_UUID, type DeviceInfo } from '../../../src/transport/ble/gatt.js';
+import { decodePdu, encodePdu, type Pdu } from '../../../src/transport/ble/link/pdu.js';
+import { CHARACTERISTICS, compactUuid, decodeDeviceInfo, encodeDeviceInfo, payloadSize, SERVICE_UUID, type DeviceInfo } from '../../../src/transport/ble/link/gatt.js';
 
 const code = (c: string) => (e: unknown) => isSealcamError(e, c);
 const b = (n: number, v: number) => new Uint8Array(n).fill(v);

@@ -6,7 +6,7 @@ import { sha256 } from '../../../src/crypto/hash.js';
 import { isSealcamError } from '../../../src/platform/errors.js';
 import { SeededRng } from '../../../src/platform/rng.js';
 import { decodePreview, encodePreview, thumbnailSignatureValid, thumbnailSigningMessage, BLE_PREVIEW_KIND } from '../../../src/transport/ble/preview.js';
-import { PriorityQueue } from '../../../src/transport/ble/priority.js';
+import { PriorityQueue } from '../../../src/transport/ble/link/priority.js';
 import { CaptureStreamer } from '../../../src/transport/ble/streamer.js';
 import { decodeMessage, MessageKind, type BlockMessage } from '../../../src/transport/messages.js';
 import type { Frame } from '../../../src/transport/transport.js';

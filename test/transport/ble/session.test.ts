@@ -11,7 +11,7 @@ import { isSealcamError } from '../../../src/platform/errors.js';
 import { authMessage, ownerSignerFromSecret, verifyAuth } from '../../../src/transport/ble/auth.js';
 import { BleTransport } from '../../../src/transport/ble/ble-transport.js';
 import type { BleConnection } from '../../../src/transport/ble/connection.js';
-import type { CentralBackend } from '../../../src/transport/ble/link.js';
+import type { CentralBackend } from '../../../src/transport/ble/link/link.js';
 import { transportError } from '../../../src/transport/errors.js';
 import { payloadFor } from '../contract.js';
 import { causeCode, DEVICE_ADDR, OTHER_SECRET, OWNER_ADDR, OWNER_SECRET, simSetup } from './helpers.js';

@@ -6,11 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
+import { removeDir, tempDir } from '../../helpers/temp.js';
 
 export const MOSQUITTO_URL = process.env['SEALCAM_TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 
@@ -77,7 +77,7 @@ export class PrivateMosquitto {
   }
 
   static async start(): Promise<PrivateMosquitto> {
-    const dir = await mkdtemp(join(tmpdir(), 'sealcam-mosq-'));
+    const dir = await tempDir('sealcam-mosq-');
     const port = await freePort();
     const conf = [
       `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
@@ -124,6 +124,6 @@ export class PrivateMosquitto {
 
   async dispose(): Promise<void> {
     await this.stop('SIGKILL');
-    await rm(this.dir, { recursive: true, force: true });
+    await removeDir(this.dir);
   }
 }

@@ -3,8 +3,8 @@
 import { before } from 'node:test';
 import { transportContract } from '../contract.js';
 import { MOSQUITTO_URL, probe } from './brokers.js';
-import { mqttPair } from './pair.js';
+import { MQTT_CAPS, mqttPair } from './pair.js';
 
 before(() => probe(MOSQUITTO_URL));
 
-transportContract('mqtt (mosquitto, MQTT 5)', ({ maxFrameBytes }) => mqttPair({ url: MOSQUITTO_URL, maxFrameBytes, protocolVersion: 5 }));
+transportContract('mqtt (mosquitto, MQTT 5)', ({ maxFrameBytes }) => mqttPair({ url: MOSQUITTO_URL, maxFrameBytes, protocolVersion: 5 }), MQTT_CAPS);
