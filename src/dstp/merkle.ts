@@ -21,7 +21,6 @@ export interface ProofStep {
 export const MAX_PROOF_LENGTH = 8;
 
 const LEAF_PREFIX = Uint8Array.of(0);
-const NODE_PREFIX = Uint8Array.of(1);
 
 /**
  * Leaf hash L_i of block i (§6).
@@ -36,9 +35,14 @@ export function merkleLeaf(i: number, off: bigint, len: number, blockHash: Uint8
   return sha256(LEAF_PREFIX, u16(i), u64(off), u32(len), blockHash);
 }
 
+/** The input of an inner node, reused: u8(1) then the two children (hashed in one piece, no join). */
+const NODE_INPUT = Uint8Array.of(1, ...new Uint8Array(64));
+
 /** Inner node H(u8(1) || left || right). */
 function node(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(NODE_PREFIX, left, right);
+  NODE_INPUT.set(left, 1);
+  NODE_INPUT.set(right, 33);
+  return sha256(NODE_INPUT);
 }
 
 function acount(c: unknown): number {
@@ -66,7 +70,10 @@ export function merklePath(i: number, c: number): ProofSide[] {
 function checkLeaves(leaves: readonly Uint8Array[]): void {
   if (!Array.isArray(leaves)) throw new TypeError('leaves must be an array');
   acount(leaves.length);
-  leaves.forEach((l, k) => abytes(l, `leaves[${k}]`, 32));
+  for (let k = 0; k < leaves.length; k++) {
+    const l = leaves[k];
+    if (!(l instanceof Uint8Array) || l.length !== 32) abytes(l, `leaves[${k}]`, 32); // names the argument in its error
+  }
 }
 
 /** All levels of the tree, leaves first, root level last. */
@@ -89,7 +96,12 @@ function levels(leaves: readonly Uint8Array[]): Uint8Array[][] {
  */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
   checkLeaves(leaves);
-  return levels(leaves).at(-1)![0]!;
+  // Folded level by level in one array (the proofs need every level; the root only the last).
+  const level = leaves.slice();
+  for (let width = level.length; width > 1; width = Math.ceil(width / 2)) {
+    for (let k = 0; k < width; k += 2) level[k >> 1] = k + 1 < width ? node(level[k]!, level[k + 1]!) : level[k]!;
+  }
+  return level[0]!;
 }
 
 /**
