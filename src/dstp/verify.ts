@@ -10,7 +10,7 @@ import { sha256 } from '../crypto/hash.js';
 import { abytes, equalBytes } from '../platform/bytes.js';
 import { isSealcamError } from '../platform/errors.js';
 import { periodOf } from '../scheme/period.js';
-import { decodeFsSignature } from '../scheme/signature.js';
+import { fsSignatureFields } from '../scheme/signature.js';
 import type { FsPublicKey } from '../scheme/types.js';
 import { fsVerify } from '../scheme/verify.js';
 import { blockDigest } from './digest.js';
@@ -131,7 +131,7 @@ export function verifyBlockWithHeader(ctx: DstpVerifyContext, vh: VerifiedHeader
   const pk = ctx.fsPublicKey;
   let fs;
   try {
-    fs = decodeFsSignature(block.fsSignature, pk.k);
+    fs = fsSignatureFields(block.fsSignature, pk.k); // ω and y are fsVerify's to decode
   } catch (e) {
     if (isSealcamError(e, 'SIG_LENGTH', 'SIG_VERSION')) return `FS_${e.code}` as DstpReason;
     throw e;

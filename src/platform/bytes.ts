@@ -86,13 +86,9 @@ export function os2ip(b: Uint8Array): bigint {
   return BigInt('0x' + toHex(b));
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 /** Lowercase hex without prefix. */
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
-  return s;
+  return native.bytesToHex(b);
 }
 
 /** Strict lowercase-hex decoder. @throws RangeError on odd length or any non [0-9a-f] character. */

@@ -40,6 +40,8 @@ export interface NativeHost {
    * none (crypto/modmath.ts then runs its own).
    */
   readonly checkPrime: ((c: bigint, rounds: number) => boolean) | undefined;
+  /** Lowercase hex of `b` (no prefix). */
+  bytesToHex(b: Uint8Array): string;
   /** Bytes of a lowercase hex string the caller has validated (even length, [0-9a-f]). */
   hexToBytes(hex: string): Uint8Array;
   /** Writes a validated even-length hex string into `out` at `off` (the caller checks it fits). */

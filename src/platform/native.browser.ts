@@ -25,6 +25,14 @@ function stream(h: NobleSha256): Sha256Stream {
   };
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function bytesToHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  return s;
+}
+
 const HEX_VALUE = (() => {
   const t = new Int8Array(128).fill(-1);
   for (let i = 0; i < 10; i++) t[48 + i] = i;
@@ -109,6 +117,7 @@ export const native: NativeHost = {
     return d === 0 && a.length === b.length;
   },
   checkPrime: undefined,
+  bytesToHex,
   hexToBytes: (hex) => {
     const out = new Uint8Array(hex.length >> 1);
     writeHex(out, 0, hex);

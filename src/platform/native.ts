@@ -106,6 +106,7 @@ export const native: NativeHost = {
   timingSafeEqual: (a, b) => timingSafeEqual(a, b),
   // OpenSSL's Miller–Rabin draws `checks` random bases (after trial division).
   checkPrime: (c, rounds) => checkPrimeSync(c, { checks: rounds }),
+  bytesToHex: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'),
   hexToBytes: (hex) => Uint8Array.from(Buffer.from(hex, 'hex')),
   writeHex: (out, off, hex) => {
     Buffer.from(out.buffer, out.byteOffset, out.length).write(hex, off, 'hex');

@@ -32,15 +32,23 @@ export function encodeFsSignature(sig: FsSignature, k: ModulusBits): Uint8Array 
 }
 
 /**
- * Parses an FsSignature (no range checks on i, m, ts, y: those are fsVerify's).
+ * The fixed fields of an FsSignature (i, m, ts, seq) without decoding ω and y.
  * @throws TypeError if bytes is not a Uint8Array; SealcamError 'SIG_LENGTH' | 'SIG_VERSION'
  */
-export function decodeFsSignature(bytes: Uint8Array, k: ModulusBits): FsSignature {
+export function fsSignatureFields(bytes: Uint8Array, k: ModulusBits): Pick<FsSignature, 'i' | 'm' | 'ts' | 'seq'> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
   const len = fsSignatureLength(k);
   if (bytes.length !== len) throw schemeError('SIG_LENGTH', `${bytes.length} bytes, want ${len}`);
   const r = new ByteReader(bytes);
   const v = r.u8();
   if (v !== FS_SIG_VERSION) throw schemeError('SIG_VERSION', `unknown version ${v}`);
-  return { i: r.u16(), m: r.u32(), ts: r.u64(), seq: r.u64(), omega: os2ip(r.bytes(16)), y: os2ip(r.bytes(len - 39)) };
+  return { i: r.u16(), m: r.u32(), ts: r.u64(), seq: r.u64() };
+}
+
+/**
+ * Parses an FsSignature (no range checks on i, m, ts, y: those are fsVerify's).
+ * @throws TypeError if bytes is not a Uint8Array; SealcamError 'SIG_LENGTH' | 'SIG_VERSION'
+ */
+export function decodeFsSignature(bytes: Uint8Array, k: ModulusBits): FsSignature {
+  return { ...fsSignatureFields(bytes, k), omega: os2ip(bytes.subarray(23, 39)), y: os2ip(bytes.subarray(39)) };
 }
