@@ -142,6 +142,25 @@ describe('KeyManager: signBlock', () => {
     await h.km.stop();
   });
 
+  it("serves the event loop between a capture's block signatures", async () => {
+    const h = await started();
+    await h.advance(D + 10n);
+    const ts = h.clock.now();
+    await h.km.signBlocks(ts, 1n, [digest(1), digest(2)]); // warm: the period's state is loaded
+    let turns = 0;
+    let signing = true;
+    const tick = (): void => {
+      turns++;
+      if (signing) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const sigs = await h.km.signBlocks(ts, 2n, [digest(3), digest(4)]);
+    signing = false;
+    assert.ok(turns >= 1, `event-loop turns while two blocks were signed: ${turns}`);
+    assert.equal(fsVerify(h.km.publicKey!, digest(4), sigs[1]!), null);
+    await h.km.stop();
+  });
+
   it('refuses a timestamp of a past period (KEY_PERIOD_PASSED) and before the cycle', async () => {
     const h = await started();
     await h.advance(2n * D);
