@@ -1,10 +1,14 @@
 /**
  * Device daemon benchmarks (`npm run bench`, or standalone: `node --import tsx bench/device.ts`):
- * - captures/s signed AND durably queued for 1920×1080 JPEG stills (~400 KB)
- *   with n = 4 at k = 3072 through the real pipeline (key manager, DSTP
- *   header + ECDSA, 4 FsSignatures, outbox with fsync): per CPU core (CPU time
- *   of this process, robust to other load on a shared machine; target ≥ 150)
- *   and wall clock (informational);
+ * - 1920×1080 JPEG stills (~400 KB) with n = 4 at k = 3072 through the real
+ *   pipeline (key manager, DSTP header + ECDSA, 4 FsSignatures, outbox with
+ *   fdatasync, chain head), in interleaved rounds: the signing stage's CPU per
+ *   still against its floor measured in the same run (n IR-n signs + one
+ *   ECDSA sign + two SHA-256 passes; target ≤ 1.25 ×), and signed + durably
+ *   queued captures/s against min(signing stage, the disk's own append +
+ *   fdatasync of a 400 KB record) (target ≥ 0.9 ×); CPU per still signed +
+ *   queued on the disk and on tmpfs against the same floor (no target: the
+ *   disk's share is the kernel's fdatasync work);
  * - continuous mode: 5 s segments of 1080p30 MJPEG (150 frames × 200 KB =
  *   30 MB) at n = 4, k = 3072, MB/s wall clock, signed and durably queued
  *   (outbox in $TMPDIR, i.e. on the machine's disk, and, where /dev/shm
@@ -176,56 +180,7 @@ async function stillFloor(still: Uint8Array, n: number, suite: Suite): Promise<{
   return { irn, ecdsa, sha, total: n * irn + ecdsa + 2 * sha };
 }
 
-async function stillRows(): Promise<Row[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'sealcam-bench-'));
-  try {
-    const r = await rig(dir);
-    const still = jpegLike(400_000);
-    const mk = (): CaptureInput => ({ bytes: still, captureTime: systemClock.now(), mode: 1, contentType: 1 });
-    await drive(r.pipeline, mk, 0, 20); // warm-up (exponent caches, JIT)
-    let seq = 5_000_000n;
-    const [queued, signing] = [{ n: 0, wallMs: 0, cpu: 0 }, { n: 0, cpu: 0 }];
-    let floor = { irn: 0, ecdsa: 0, sha: 0, total: 0 };
-    for (let round = 0; round < 3; round++) {
-      const f = await stillFloor(still, 4, r.suite);
-      floor = round === 0 ? f : { irn: floor.irn + f.irn, ecdsa: floor.ecdsa + f.ecdsa, sha: floor.sha + f.sha, total: floor.total + f.total };
-      const q = await drive(r.pipeline, mk, 1500, 40);
-      [queued.n, queued.wallMs, queued.cpu] = [queued.n + q.n, queued.wallMs + q.wallMs, queued.cpu + q.cpu];
-      const c = cpuMs();
-      for (let k = 0; k < 40; k++) await r.sign(still, seq++);
-      [signing.n, signing.cpu] = [signing.n + 40, signing.cpu + cpuMs() - c];
-    }
-    const fl = { irn: floor.irn / 3, ecdsa: floor.ecdsa / 3, sha: floor.sha / 3, total: floor.total / 3 };
-    log(`stills: floor ${fl.total.toFixed(2)} ms (IR-n sign ${fl.irn.toFixed(2)}, ECDSA ${fl.ecdsa.toFixed(2)}, SHA-256 400 KB ${fl.sha.toFixed(2)}); ` +
-      `signing ${(signing.cpu / signing.n).toFixed(2)} ms, signed+queued ${(queued.cpu / queued.n).toFixed(2)} ms CPU per still (${queued.n} in ${queued.wallMs.toFixed(0)} ms wall)`);
-    await r.close();
-    const base = { value: fl.total, unit: 'ms CPU', what: '4 IR-n signs + 1 ECDSA sign + 2 SHA-256 passes' };
-    return [
-      row('still floor: one IR-n sign k=3072 (same run, CPU)', fl.irn, 'ms'),
-      row('still floor: one ECDSA header signature (same run, CPU)', fl.ecdsa, 'ms'),
-      row('still floor: one SHA-256 pass over 400 KB (same run, CPU)', fl.sha, 'ms'),
-      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signing stage, CPU per still', queuedRound(signing.cpu / signing.n), 'ms CPU', base, { atMost: 1.25 }),
-      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signed+queued (outbox on disk, chain head), CPU per still', queuedRound(queued.cpu / queued.n), 'ms CPU', base, { atMost: 1.25 }),
-      row('stills 1080p (400 KB) n=4 k=3072 signed+queued, per CPU core', queued.n / (queued.cpu / 1000), 'captures/s'),
-      row('stills 1080p (400 KB) n=4 k=3072 signed+queued, wall clock', queued.n / (queued.wallMs / 1000), 'captures/s'),
-    ];
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 const queuedRound = (v: number): number => Math.round(v * 100) / 100;
-
-/**
- * A synthetic 5 s 1080p30 MJPEG segment: `frames` JPEG-like frames of `frameBytes` back to back,
- * in shared memory as the continuous policy assembles it (policy-continuous.ts), so the hash
- * workers read it where it is.
- */
-function mjpegSegment(frames: number, frameBytes: number): Uint8Array {
-  const seg = new Uint8Array(new SharedArrayBuffer(frames * frameBytes));
-  for (let f = 0; f < frames; f++) seg.set(jpegLike(frameBytes), f * frameBytes);
-  return seg;
-}
 
 /** Wall ms and bytes accumulated over the rounds. */
 class Acc {
@@ -246,10 +201,6 @@ class Acc {
   }
 }
 
-const SEG_FRAMES = 150;
-const SEG_FRAME_BYTES = 200_000;
-const SEG_LABEL = `${(SEG_FRAMES * SEG_FRAME_BYTES) / 1e6} MB segments (5 s 1080p30 MJPEG, ${SEG_FRAMES} × ${SEG_FRAME_BYTES / 1000} KB) n=4 k=3072`;
-
 /** Appends `seg` `times` times to a new file in `dir`, fdatasync after each (the disk's own rate). */
 async function rawAppend(acc: Acc, dir: string, seg: Uint8Array, times: number): Promise<void> {
   const fh = await open(join(dir, 'raw.bin'), 'w');
@@ -262,6 +213,79 @@ async function rawAppend(acc: Acc, dir: string, seg: Uint8Array, times: number):
   await fh.close();
   await rm(join(dir, 'raw.bin'));
 }
+
+async function stillRows(): Promise<Row[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'sealcam-bench-'));
+  const shm = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/sealcam-bench-') : null;
+  try {
+    const r = await rig(dir);
+    const mem = shm ? await rig(join(dir, 'b'), join(shm, 'outbox')) : null;
+    const still = jpegLike(400_000);
+    const mk = (): CaptureInput => ({ bytes: still, captureTime: systemClock.now(), mode: 1, contentType: 1 });
+    await drive(r.pipeline, mk, 0, 20); // warm-up (exponent caches, JIT)
+    if (mem) await drive(mem.pipeline, mk, 0, 20);
+    let seq = 5_000_000n;
+    const sum = (a: { n: number; wallMs: number; cpu: number }, b: { n: number; wallMs: number; cpu: number }): void => {
+      [a.n, a.wallMs, a.cpu] = [a.n + b.n, a.wallMs + b.wallMs, a.cpu + b.cpu];
+    };
+    const [queued, tmpfs, signing] = [{ n: 0, wallMs: 0, cpu: 0 }, { n: 0, wallMs: 0, cpu: 0 }, { n: 0, wallMs: 0, cpu: 0 }];
+    const raw = new Acc();
+    let floor = { irn: 0, ecdsa: 0, sha: 0, total: 0 };
+    for (let round = 0; round < 3; round++) {
+      const f = await stillFloor(still, 4, r.suite);
+      floor = round === 0 ? f : { irn: floor.irn + f.irn, ecdsa: floor.ecdsa + f.ecdsa, sha: floor.sha + f.sha, total: floor.total + f.total };
+      sum(queued, await drive(r.pipeline, mk, 1500, 40));
+      if (mem) sum(tmpfs, await drive(mem.pipeline, mk, 1500, 40));
+      // The signing stage with two in flight, like the queued rounds and the daemon.
+      sum(signing, await twoInFlight(() => r.sign(still, seq++), 1500, 40));
+      await rawAppend(raw, dir, still, 100);
+      await r.flush();
+      await mem?.flush();
+    }
+    const fl = { irn: floor.irn / 3, ecdsa: floor.ecdsa / 3, sha: floor.sha / 3, total: floor.total / 3 };
+    const perS = (a: { n: number; wallMs: number }): number => a.n / (a.wallMs / 1000);
+    const rawPerS = raw.bytes / still.length / (raw.ms / 1000);
+    log(`stills: floor ${fl.total.toFixed(2)} ms (IR-n sign ${fl.irn.toFixed(2)}, ECDSA ${fl.ecdsa.toFixed(2)}, SHA-256 400 KB ${fl.sha.toFixed(2)}); ` +
+      `signing ${(signing.cpu / signing.n).toFixed(2)} ms CPU, ${perS(signing).toFixed(0)}/s; signed+queued ${(queued.cpu / queued.n).toFixed(2)} ms CPU, ${perS(queued).toFixed(0)}/s ` +
+      `(tmpfs ${mem ? (tmpfs.cpu / tmpfs.n).toFixed(2) : '-'} ms CPU); raw append+fdatasync of 400 KB ${rawPerS.toFixed(0)}/s`);
+    await r.close();
+    await mem?.close();
+    const base = { value: fl.total, unit: 'ms CPU', what: '4 IR-n signs + 1 ECDSA sign + 2 SHA-256 passes' };
+    return [
+      row('still floor: one IR-n sign k=3072 (same run, CPU)', fl.irn, 'ms'),
+      row('still floor: one ECDSA header signature (same run, CPU)', fl.ecdsa, 'ms'),
+      row('still floor: one SHA-256 pass over 400 KB (same run, CPU)', fl.sha, 'ms'),
+      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signing stage, CPU per still', queuedRound(signing.cpu / signing.n), 'ms CPU', base, { atMost: 1.25 }),
+      row('stills 1080p (400 KB) n=4 k=3072 signing stage, two in flight, wall clock', perS(signing), 'captures/s'),
+      row('raw append + fdatasync of one 400 KB still on that disk', rawPerS, 'captures/s'),
+      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signed+queued (outbox on disk, chain head), wall clock', perS(queued), 'captures/s',
+        { value: Math.min(perS(signing), rawPerS), what: 'min(signing stage, raw append+fdatasync disk)' }, { atLeast: 0.9 }),
+      // CPU per still against the signing floor, no target: on disk it includes the kernel's CPU for the
+      // fdatasyncs (outbox record and chain head); the tmpfs row is the same path without the disk.
+      ratioRow('device', 'stills signed+queued, outbox on disk, CPU per still (no target)', queuedRound(queued.cpu / queued.n), 'ms CPU', base),
+      ...(mem ? [ratioRow('device', 'stills signed+queued, outbox on tmpfs, CPU per still (no target)', queuedRound(tmpfs.cpu / tmpfs.n), 'ms CPU', base)] : []),
+      row('stills 1080p (400 KB) n=4 k=3072 signed+queued, per CPU core', queued.n / (queued.cpu / 1000), 'captures/s'),
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    if (shm) await rm(shm, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A synthetic 5 s 1080p30 MJPEG segment: `frames` JPEG-like frames of `frameBytes` back to back,
+ * in shared memory as the continuous policy assembles it (policy-continuous.ts), so the hash
+ * workers read it where it is.
+ */
+function mjpegSegment(frames: number, frameBytes: number): Uint8Array {
+  const seg = new Uint8Array(new SharedArrayBuffer(frames * frameBytes));
+  for (let f = 0; f < frames; f++) seg.set(jpegLike(frameBytes), f * frameBytes);
+  return seg;
+}
+
+const SEG_FRAMES = 150;
+const SEG_FRAME_BYTES = 200_000;
+const SEG_LABEL = `${(SEG_FRAMES * SEG_FRAME_BYTES) / 1e6} MB segments (5 s 1080p30 MJPEG, ${SEG_FRAMES} × ${SEG_FRAME_BYTES / 1000} KB) n=4 k=3072`;
 
 /**
  * Continuous mode in interleaved rounds (SHA-256 and CRC-32 references, disk outbox, tmpfs

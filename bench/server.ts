@@ -86,14 +86,20 @@ const cpuS = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
+/** A full collection when the bench runs with --expose-gc (npm run bench does), else nothing. */
+const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
+
 /** Sums work and CPU seconds over interleaved rounds (load drift hits every figure alike). */
 class Tally {
   n = 0;
   cpu = 0;
   wall = 0;
-  async time(n: number, fn: () => Promise<unknown> | unknown): Promise<void> {
+  /** `gc`: collect before (the previous step's garbage, e.g. signing the next batch, is not this figure's) and after (its own is). */
+  async time(n: number, fn: () => Promise<unknown> | unknown, gc = true): Promise<void> {
+    if (gc) collectGarbage();
     const [c, w] = [cpuS(), performance.now()];
     await fn();
+    if (gc) collectGarbage();
     [this.n, this.cpu, this.wall] = [this.n + n, this.cpu + cpuS() - c, this.wall + (performance.now() - w) / 1000];
   }
   get perCpu(): number {
@@ -184,7 +190,7 @@ async function verifyStoreRate(rows: Row[]): Promise<void> {
         const b = await batch();
         await onTmpfs.time(b.msgs.length, () => feed(mem.verifier, devHex, b.msgs));
       }
-      await fileCost.time(a.msgs.length, () => segmentAppends(segment, blockData, a.msgs.length));
+      await fileCost.time(a.msgs.length, () => segmentAppends(segment, blockData, a.msgs.length), false); // makes no garbage
     }
     process.stderr.write(`  server: verify alone ${alone.perCpu.toFixed(0)}/s; verify+store disk ${onDisk.perCpu.toFixed(0)}/s per core (${(onDisk.n / onDisk.wall).toFixed(0)}/s wall), ` +
       `tmpfs ${mem ? onTmpfs.perCpu.toFixed(0) : '-'}/s per core; block append alone ${fileCost.perCpu.toFixed(0)}/s per core\n`);
