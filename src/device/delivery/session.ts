@@ -183,8 +183,8 @@ export class DeliverySession {
       d.logger.warn({ dest: dest.id, seq: a.seq.toString(), index: a.index }, 'delivery: ACK signature invalid; block will be resent');
       d.queue.retry(dest.id, f.seq, f.index);
     } else if (isDelivered(a.status)) {
+      d.counters.delivered++; // counted with the record's removal (synchronous in done), not after its fsync
       await d.queue.done(dest.id, f.seq, f.index);
-      d.counters.delivered++;
     } else if (a.status === AckStatus.REJECTED) {
       d.counters.rejected++;
       d.logger.warn({ dest: dest.id, seq: a.seq.toString(), index: a.index, reason: a.reason }, 'delivery: block REJECTED by the destination');
