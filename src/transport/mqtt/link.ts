@@ -111,6 +111,9 @@ export class MqttLink {
       done(taken ? undefined : new Error('left for the next session'));
     };
     c.on('connect', (ack) => {
+      // Small packets (ACKs, PUBACKs) go out at once: with Nagle's algorithm each one after the first
+      // waited for the broker's delayed TCP ACK (≈ 40 ms on Linux) — that was most of capture → ACK.
+      (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.attempt = 0;
       if (!ack.sessionPresent) this.active.clear();
       this.log.debug({ sessionPresent: ack.sessionPresent }, 'mqtt connected');
