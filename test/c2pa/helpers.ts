@@ -12,7 +12,7 @@ import { addC2pa, createMakerCaCertificate, issueDeviceCertificate, type C2paSig
 import { dataHashAssertion } from '../../src/c2pa/assertions.js';
 import { assertionUrl, encodeClaim, signatureUrl } from '../../src/c2pa/claim.js';
 import { encodeCoseSign1, protectedHeader, sigStructure } from '../../src/c2pa/cose.js';
-import { c2paInsertionOffset, c2paSegments, c2paSegmentsLength } from '../../src/c2pa/jpeg.js';
+import { c2paInsertionOffset, c2paSegments, c2paSegmentsLength, jpegHeaderSegments } from '../../src/c2pa/jpeg.js';
 import { assertionBox, manifestStore } from '../../src/c2pa/manifest-store.js';
 import { addressOf, ecdsaPublicKey, ecdsaSign } from '../../src/crypto/ecdsa.js';
 import { sha256 } from '../../src/crypto/hash.js';
@@ -114,6 +114,19 @@ export function hashData(jpg: Uint8Array, at: number, length: number, extra = 0)
 }
 
 /** PEM of a DER certificate (the SDK's trust-anchor format). */
+/**
+ * A copy of `jpg` with one entropy-coded byte flipped, 40 bytes into the first scan: the pixels
+ * change, no header segment does. The scan is found by walking the segments (a search for FF DA
+ * can land inside a manifest's random signature or certificate bytes).
+ */
+export function tamperPixel(jpg: Uint8Array): Uint8Array {
+  const sos = jpegHeaderSegments(jpg).at(-1)!.end;
+  if (jpg[sos] !== 0xff || jpg[sos + 1] !== 0xda) throw new Error(`no SOS right after the header segments (at ${sos})`);
+  const out = Uint8Array.from(jpg);
+  out[sos + 40] = out[sos + 40]! ^ 0x01;
+  return out;
+}
+
 export function pem(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }

@@ -12,7 +12,7 @@ import { addC2pa, findC2paSegments, stripC2pa, validateC2pa } from '../../src/c2
 import { ecdsaSign } from '../../src/crypto/ecdsa.js';
 import { SeededRng } from '../../src/platform/rng.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { capturePayload, makeJpeg, makePki, NODE_SDK_AVAILABLE, NOW, readWithNode, readWithWasm, sign, type Pki, type SdkReport } from './helpers.js';
+import { capturePayload, makeJpeg, makePki, NODE_SDK_AVAILABLE, NOW, readWithNode, readWithWasm, sign, tamperPixel, type Pki, type SdkReport } from './helpers.js';
 
 const READERS: { name: string; read: (f: Uint8Array, anchor?: Uint8Array) => Promise<SdkReport>; skip: string | false }[] = [
   { name: 'c2pa-wasm 0.13.3', read: readWithWasm, skip: false },
@@ -36,14 +36,6 @@ before(async () => {
   const big = { ...capturePayload(), filler: new Uint8Array(200_000).fill(0x5a) };
   bigSigned = await sign(pki, photoA, big);
 });
-
-/** Image data byte flipped (after SOS): the pixels changed, the manifest did not. */
-function tamperPixel(f: Uint8Array): Uint8Array {
-  const sos = Buffer.from(f).indexOf(Buffer.from([0xff, 0xda]));
-  const out = Uint8Array.from(f);
-  out[sos + 40] = out[sos + 40]! ^ 0x01;
-  return out;
-}
 
 /** `f` with the first occurrence of `from` (inside the manifest) replaced by `to` (same length). */
 function replaceInManifest(f: Uint8Array, from: string, to: string): Uint8Array {

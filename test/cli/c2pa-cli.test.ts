@@ -17,7 +17,7 @@ import { findC2paSegments, stripC2pa } from '../../src/c2pa/index.js';
 import { actionsAssertion } from '../../src/c2pa/assertions.js';
 import { parsePemChain } from '../../src/device/identity/certificate.js';
 import { runCli, type CliResult } from '../helpers/daemon.js';
-import { forgeC2pa, hashData, makeJpeg, makePki, NODE_SDK_AVAILABLE, readWithNode, readWithWasm } from '../c2pa/helpers.js';
+import { forgeC2pa, hashData, makeJpeg, makePki, NODE_SDK_AVAILABLE, readWithNode, readWithWasm, tamperPixel } from '../c2pa/helpers.js';
 import { tempDirSync } from '../helpers/temp.js';
 
 
@@ -139,9 +139,7 @@ describe('Content Credentials through the CLI', () => {
   });
 
   test('a tampered pixel: INVALID (exit 1), sealcam and C2PA both say why; the official reader too', async () => {
-    const t = Uint8Array.from(photoA);
-    const sos = Buffer.from(t).indexOf(Buffer.from([0xff, 0xda]));
-    t[sos + 40] = t[sos + 40]! ^ 0x01;
+    const t = tamperPixel(photoA);
     writeFileSync(p('tampered.jpg'), t);
     const j = await verifyJson('--trust', p('trust.json'), p('tampered.jpg'));
     assert.deepEqual([j.code, j.v.verdict, j.v.reason], [1, 'INVALID', 'BLOCK_DATA_HASH']);
