@@ -1,5 +1,7 @@
 /**
- * Scale benchmark (`npm run bench -- --only scale`; needs Mosquitto on 127.0.0.1:1883):
+ * Scale benchmark (`npm run bench -- --only scale`; needs Mosquitto: its own on a free port
+ * when the `mosquitto` executable is installed, configured as docs/DEPLOY.md §11 says
+ * (`set_tcp_nodelay true`), else the one on 127.0.0.1:1883 as it is configured):
  * how the storage server's cost grows with work. 1, 10, 50 and 200 simulated devices
  * (one MQTT client each, one process), each in a closed loop — send a pre-signed 100 KB
  * still (n = 4, k = 3072) as 4 BLOCKs, wait for the 4 ACKs, next one — against 1, 2 and
@@ -21,7 +23,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,7 +42,7 @@ import type { Row } from './row.js';
 export type { Row } from './row.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
-const BROKER = { host: '127.0.0.1', port: 1883 };
+const SYSTEM_BROKER = { host: '127.0.0.1', port: 1883 };
 const DEVICES = [1, 10, 50, 200] as const;
 const SERVERS = [1, 2, 4] as const;
 /** Captures signed per device for the point with D devices (more than a point's ~3 s can use). */
@@ -148,7 +150,17 @@ async function procCpu(pid: number | undefined): Promise<number> {
   return (Number(f[11] ?? 0) + Number(f[12] ?? 0)) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
-async function brokerPid(): Promise<number | undefined> {
+interface Broker {
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  /** How it is configured, for the rows and the plot. */
+  readonly what: string;
+  stop(): Promise<void>;
+}
+
+/** The system broker's pid: the one process named mosquitto that is not ours. */
+async function systemBrokerPid(): Promise<number | undefined> {
   const { readdir } = await import('node:fs/promises');
   for (const p of await readdir('/proc')) {
     if (!/^\d+$/.test(p)) continue;
@@ -157,12 +169,50 @@ async function brokerPid(): Promise<number | undefined> {
   return undefined;
 }
 
-function reachable(): Promise<boolean> {
+function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(BROKER.port, BROKER.host);
+    const s = connect(port, host);
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private Mosquitto configured as DEPLOY.md says, or the system one on 1883, or null. */
+async function openBroker(): Promise<Broker | null> {
+  const exe = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
+  if (exe !== undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'sealcam-bench-broker-'));
+    const port = await freePort();
+    await writeFile(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'set_tcp_nodelay true', 'log_type error', ''].join('\n'));
+    const child = spawn(exe, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let k = 0; k < 100 && !(await reachable('127.0.0.1', port)); k++) await new Promise((r) => setTimeout(r, 50));
+    if (await reachable('127.0.0.1', port)) {
+      return {
+        host: '127.0.0.1', port, pid: child.pid, what: 'own Mosquitto, set_tcp_nodelay true',
+        stop: async () => {
+          const gone = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await gone;
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (!(await reachable(SYSTEM_BROKER.host, SYSTEM_BROKER.port))) return null;
+  return { ...SYSTEM_BROKER, pid: await systemBrokerPid(), what: 'the system broker on 1883 as configured', stop: () => Promise.resolve() };
 }
 
 interface Point {
@@ -252,8 +302,8 @@ const q = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 };
 
-async function measure(): Promise<Point[]> {
-  const url = `mqtt://${BROKER.host}:${BROKER.port}`;
+async function measure(b: Broker): Promise<Point[]> {
+  const url = `mqtt://${b.host}:${b.port}`;
   const devs = await devices(Math.max(...DEVICES));
   log('signing the captures…');
   // caps[D][j]: device j's captures for the point with D devices; warm: device 0's warm-up captures.
@@ -273,7 +323,7 @@ async function measure(): Promise<Point[]> {
     caps.set(D, perDevice);
   }
   await saveStates(devs);
-  const broker = await brokerPid();
+  const broker = b.pid;
   const points: Point[] = [];
   const run = `b${process.pid.toString(36)}${Date.now().toString(36)}`;
   for (const S of SERVERS) {
@@ -363,10 +413,17 @@ export function scaleSvg(points: readonly Point[], note: string): string {
 
 /** Runs the scale points; rows per point, and docs/perf-scale.png with --plot or --write. */
 export async function benchScale(): Promise<Row[]> {
-  if (!(await reachable())) {
-    return [{ group: 'scale', metric: `NOT MEASURED: no MQTT broker on ${BROKER.host}:${BROKER.port} (Mosquitto)`, value: NaN, unit: '' }];
+  const b = await openBroker();
+  if (b === null) {
+    return [{ group: 'scale', metric: `NOT MEASURED: no mosquitto executable and no MQTT broker on ${SYSTEM_BROKER.host}:${SYSTEM_BROKER.port}`, value: NaN, unit: '' }];
   }
-  const points = await measure();
+  log(`broker: ${b.what} (port ${b.port})`);
+  let points: Point[];
+  try {
+    points = await measure(b);
+  } finally {
+    await b.stop();
+  }
   const cores = availableParallelism();
   const rows: Row[] = [];
   for (const p of points) {
@@ -388,7 +445,7 @@ export async function benchScale(): Promise<Row[]> {
   }
   if (process.argv.includes('--plot') || process.argv.includes('--write')) {
     const { default: sharp } = await import('sharp');
-    const note = `npm run bench -- --only scale --plot, ${new Date().toISOString().slice(0, 10)}: ${cores} cores shared by devices, broker and servers; 100 KB stills, n=4, k=3072; Mosquitto`;
+    const note = `npm run bench -- --only scale --plot, ${new Date().toISOString().slice(0, 10)}: ${cores} cores shared by devices, broker and servers; 100 KB stills, n=4, k=3072; ${b.what}`;
     const out = join(ROOT, 'docs/perf-scale.png');
     await sharp(Buffer.from(scaleSvg(points, note))).png().toFile(out);
     log(`wrote ${out}`);
