@@ -1,7 +1,8 @@
 /**
  * Scale benchmark (`npm run bench -- --only scale`; needs Mosquitto: its own on a free port
- * when the `mosquitto` executable is installed, configured as docs/DEPLOY.md §11 says
- * (`set_tcp_nodelay true`), else the one on 127.0.0.1:1883 as it is configured):
+ * when the `mosquitto` executable runs — the tests' PrivateMosquitto, with persistence and
+ * `set_tcp_nodelay true` as docs/DEPLOY.md §11 configures a broker — else the one on
+ * 127.0.0.1:1883 as that one is configured):
  * how the storage server's cost grows with work. 1, 10, 50 and 200 simulated devices
  * (one MQTT client each, one process), each in a closed loop — send a pre-signed 100 KB
  * still (n = 4, k = 3072) as 4 BLOCKs, wait for the 4 ACKs, next one — against 1, 2 and
@@ -23,7 +24,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,6 +38,7 @@ import { decodeFsPublicKey, FsKeyState, generateKeyCycle, periodOf, type FsPubli
 import { AckStatus, decodeMessage, encodeMessage, type Message } from '../src/transport/messages.js';
 import { MqttTransport } from '../src/transport/mqtt/index.js';
 import type { Frame } from '../src/transport/transport.js';
+import { PrivateMosquitto } from '../test/transport/mqtt/brokers.js';
 import type { Row } from './row.js';
 
 export type { Row } from './row.js';
@@ -159,7 +161,7 @@ interface Broker {
   stop(): Promise<void>;
 }
 
-/** The system broker's pid: the one process named mosquitto that is not ours. */
+/** The system broker's pid: the process named mosquitto (ours is not running then). */
 async function systemBrokerPid(): Promise<number | undefined> {
   const { readdir } = await import('node:fs/promises');
   for (const p of await readdir('/proc')) {
@@ -177,39 +179,13 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** A private Mosquitto configured as DEPLOY.md says, or the system one on 1883, or null. */
 async function openBroker(): Promise<Broker | null> {
-  const exe = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
-  if (exe !== undefined) {
-    const dir = await mkdtemp(join(tmpdir(), 'sealcam-bench-broker-'));
-    const port = await freePort();
-    await writeFile(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'set_tcp_nodelay true', 'log_type error', ''].join('\n'));
-    const child = spawn(exe, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
-    for (let k = 0; k < 100 && !(await reachable('127.0.0.1', port)); k++) await new Promise((r) => setTimeout(r, 50));
-    if (await reachable('127.0.0.1', port)) {
-      return {
-        host: '127.0.0.1', port, pid: child.pid, what: 'own Mosquitto, set_tcp_nodelay true',
-        stop: async () => {
-          const gone = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          await gone;
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    child.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+  try {
+    const m = await PrivateMosquitto.start();
+    return { host: '127.0.0.1', port: m.port, pid: m.pid, what: 'own Mosquitto, set_tcp_nodelay true', stop: () => m.dispose() };
+  } catch (e) {
+    log(`no broker of its own (${(e as Error).message.trim()}); trying ${SYSTEM_BROKER.host}:${SYSTEM_BROKER.port}`);
   }
   if (!(await reachable(SYSTEM_BROKER.host, SYSTEM_BROKER.port))) return null;
   return { ...SYSTEM_BROKER, pid: await systemBrokerPid(), what: 'the system broker on 1883 as configured', stop: () => Promise.resolve() };

@@ -64,7 +64,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A private Mosquitto child process with persistence, which can be stopped and restarted on the same port. */
+/**
+ * A private Mosquitto child process with persistence, which can be stopped and restarted on the
+ * same port; configured with `set_tcp_nodelay true` as docs/DEPLOY.md §11 configures a broker.
+ */
 export class PrivateMosquitto {
   private child: ChildProcess | undefined;
   private constructor(
@@ -76,12 +79,17 @@ export class PrivateMosquitto {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
+  /** The running broker's pid (for its CPU time), if it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   static async start(): Promise<PrivateMosquitto> {
     const dir = await tempDir('sealcam-mosq-');
     const port = await freePort();
     const conf = [
       `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
-      'autosave_interval 1', 'max_queued_messages 100000', 'log_type error', 'log_dest stderr', '',
+      'autosave_interval 1', 'max_queued_messages 100000', 'set_tcp_nodelay true', 'log_type error', 'log_dest stderr', '',
     ].join('\n');
     await writeFile(join(dir, 'mosquitto.conf'), conf);
     const m = new PrivateMosquitto(dir, port);
@@ -96,11 +104,12 @@ export class PrivateMosquitto {
     this.child = child;
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', (e) => (err += `${e.message}\n`)); // e.g. no mosquitto executable (ENOENT)
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
     });
     for (let i = 0; i < 200; i++) {
-      if (child.exitCode !== null) throw new Error(`mosquitto exited: ${err}`);
+      if (child.exitCode !== null || child.pid === undefined) throw new Error(`mosquitto exited: ${err}`);
       try {
         await probe(this.url);
         return;
