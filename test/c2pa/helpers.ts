@@ -113,7 +113,6 @@ export function hashData(jpg: Uint8Array, at: number, length: number, extra = 0)
   return { label: 'c2pa.hash.data', cbor: dataHashAssertion(at, length + extra, h) };
 }
 
-/** PEM of a DER certificate (the SDK's trust-anchor format). */
 /**
  * A copy of `jpg` with one entropy-coded byte flipped, 40 bytes into the first scan: the pixels
  * change, no header segment does. The scan is found by walking the segments (a search for FF DA
@@ -127,6 +126,7 @@ export function tamperPixel(jpg: Uint8Array): Uint8Array {
   return out;
 }
 
+/** PEM of a DER certificate (the SDK's trust-anchor format). */
 export function pem(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }

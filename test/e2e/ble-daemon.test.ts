@@ -161,7 +161,7 @@ test('daemon → BLE → owner receiver: provenance first, byte-identical captur
     });
     loop = runConnectLoop({ receiver, signal: stop.signal, initialBackoffMs: 50, maxBackoffMs: 200, dial: (signal) => phone.connect(NAME, { signal }) });
     await waitFor(() => captures.size === items.length, 'every capture at the phone', 60_000);
-    // The outbox drops a record before its removal is durable; the delivered counter follows once it is.
+    // every ACK processed by the device: its record gone and the block counted
     await waitFor(() => daemon.status({ pending: true }).outbox?.records === 0 && daemon.status().delivery.counters.delivered >= 3 * items.length, 'the outbox to drain', 30_000);
 
     assert.ok(tap.dropped(), 'the link dropped in the middle of a full block');
