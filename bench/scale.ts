@@ -24,7 +24,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,7 +37,7 @@ import { decodeFsPublicKey, FsKeyState, generateKeyCycle, periodOf, type FsPubli
 import { AckStatus, decodeMessage, encodeMessage, type Message } from '../src/transport/messages.js';
 import { MqttTransport } from '../src/transport/mqtt/index.js';
 import type { Frame } from '../src/transport/transport.js';
-import { PrivateMosquitto } from '../test/transport/mqtt/brokers.js';
+import { PrivateMosquitto, probe } from '../test/transport/mqtt/brokers.js';
 import type { Row } from './row.js';
 
 export type { Row } from './row.js';
@@ -171,14 +170,6 @@ async function systemBrokerPid(): Promise<number | undefined> {
   return undefined;
 }
 
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, host);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** A private Mosquitto configured as DEPLOY.md says, or the system one on 1883, or null. */
 async function openBroker(): Promise<Broker | null> {
   try {
@@ -187,7 +178,7 @@ async function openBroker(): Promise<Broker | null> {
   } catch (e) {
     log(`no broker of its own (${(e as Error).message.trim()}); trying ${SYSTEM_BROKER.host}:${SYSTEM_BROKER.port}`);
   }
-  if (!(await reachable(SYSTEM_BROKER.host, SYSTEM_BROKER.port))) return null;
+  if (!(await probe(`mqtt://${SYSTEM_BROKER.host}:${SYSTEM_BROKER.port}`).then(() => true, () => false))) return null;
   return { ...SYSTEM_BROKER, pid: await systemBrokerPid(), what: 'the system broker on 1883 as configured', stop: () => Promise.resolve() };
 }
 

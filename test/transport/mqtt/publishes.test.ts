@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Socket } from 'node:net';
 import { connectAsync } from 'mqtt';
 import { isSealcamError } from '../../../src/platform/errors.js';
 import { MessageKind } from '../../../src/transport/messages.js';
@@ -193,4 +194,22 @@ test('listen: one connection per device, the least recently active closed at max
   assert.deepEqual(await read(1), [11], 'a closed connection keeps what it received');
   await Promise.all([accepted[0]!.whenClosed(), accepted[2]!.whenClosed()]); // idle
   await waitFor(() => srv.stats().held.heldBytes === 0, 'closing released what the unread frames held');
+});
+
+test('the broker connection is opened with TCP_NODELAY (ACKs and PUBACKs are not held back by Nagle)', async () => {
+  const port = Number(new URL(broker.url).port);
+  const calls: boolean[] = [];
+  const orig = Socket.prototype.setNoDelay;
+  Socket.prototype.setNoDelay = function (this: Socket, on?: boolean) {
+    if (this.remotePort === port) calls.push(on !== false);
+    return orig.call(this, on);
+  };
+  try {
+    const dev = transport(`${uniq()}/v1`);
+    const conn = await dev.connect({ deviceAddr: randomBytes(20), serverId: 'nobody' });
+    await conn.send({ kind: MessageKind.HELLO, payload: Uint8Array.of(1) });
+    assert.deepEqual(calls, [true], 'setNoDelay(true) once on the client side of the broker connection');
+  } finally {
+    Socket.prototype.setNoDelay = orig;
+  }
 });
