@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../src/crypto/hash.js';
 import { blockPayloadParts } from '../../src/device/pipeline/capture-signer.js';
 import { captureStreams, fromStreams, runStreams } from '../../src/device/pipeline/hash-streams.js';
-import { CaptureHasher, type CaptureHashes } from '../../src/device/pipeline/hasher.js';
+import { assignStreams, CaptureHasher, type CaptureHashes } from '../../src/device/pipeline/hasher.js';
 import { concat, toHex } from '../../src/platform/bytes.js';
 import { encodeMessage, type BlockMessage } from '../../src/transport/messages.js';
 
@@ -36,6 +36,33 @@ describe('capture hash streams', () => {
       assert.equal(streams.length, blocks.length, 'one stream per block: block 1 rides on the whole-capture stream');
       assertHashes({ ...fromStreams(runStreams(bytes, streams)), bytes, release: () => {} }, bytes, blocks);
     }), { numRuns: 200 });
+  });
+});
+
+describe('assignStreams (how a capture is split over the hash workers)', () => {
+  it('every capture of a stream of segments is shared by both workers, the whole-capture stream alternates, loads even out', () => {
+    // A 30 MB segment in 4 blocks: the whole-capture stream (30 MB, block 1 riding on it) and blocks 2..4.
+    const lens = [30, 7.5, 7.5, 7.5];
+    let carry: number[] = [];
+    const totals = [0, 0];
+    const wholeOn: number[] = [];
+    for (let seg = 0; seg < 10; seg++) {
+      const a = assignStreams(lens, 2, carry);
+      assert.deepEqual(a.groups.flat().sort(), [0, 1, 2, 3], 'each stream exactly once');
+      assert.ok(a.groups.every((g) => g.length > 0), `segment ${seg}: both workers get a share (none waits idle for its signatures)`);
+      wholeOn.push(a.groups.findIndex((g) => g.includes(0)));
+      a.groups.forEach((g, w) => (totals[w]! += g.reduce((s, k) => s + lens[k]!, 0)));
+      assert.ok(Math.min(...a.carry) === 0 && Math.max(...a.carry) <= 30, 'the carry is the loads minus their minimum, at most one stream');
+      carry = a.carry;
+    }
+    assert.deepEqual(wholeOn, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 'the long stream alternates');
+    assert.equal(totals[0], totals[1], 'over an even number of segments both workers hashed as much');
+  });
+
+  it('with no carry it is the fastest split of one capture (longest first onto the least loaded)', () => {
+    assert.deepEqual(assignStreams([30, 7.5, 7.5, 7.5], 2).groups, [[0], [1, 2, 3]]);
+    assert.deepEqual(assignStreams([10], 2).groups, [[0], []]);
+    assert.deepEqual(assignStreams([4, 4, 4], 3, [8, 0, 4]).groups, [[], [0, 1], [2]]);
   });
 });
 

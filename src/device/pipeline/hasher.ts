@@ -61,12 +61,34 @@ function checkBlocks(blocks: readonly { readonly off: number; readonly len: numb
   if (next !== length) throw new RangeError(`blocks cover ${next} bytes, the capture has ${length}`);
 }
 
+/**
+ * Splits one capture's streams (their lengths) over `n` workers: longest first, each onto the
+ * worker with the least load, where the loads start at `carry` — what each worker was given more
+ * than the least loaded one by the captures before. Every worker then gets a share of every
+ * capture (none waits, idle, for the signatures of a capture it hashed alone), and the long
+ * whole-capture stream alternates between workers, so over successive captures the loads even out.
+ * Returns the stream indices per worker and the new carry (loads minus their minimum).
+ */
+export function assignStreams(lens: readonly number[], n: number, carry: readonly number[] = []): { groups: number[][]; carry: number[] } {
+  const loads = Array.from({ length: n }, (_, w) => carry[w] ?? 0);
+  const groups: number[][] = Array.from({ length: n }, () => []);
+  for (const k of lens.map((_, k) => k).sort((a, b) => lens[b]! - lens[a]!)) {
+    const w = loads.indexOf(Math.min(...loads));
+    groups[w]!.push(k);
+    loads[w]! += lens[k]!;
+  }
+  const min = Math.min(...loads);
+  return { groups, carry: loads.map((l) => l - min) };
+}
+
 /** See the file comment. */
 export class CaptureHasher {
   private readonly slots: (Slot | null)[] = [];
   private readonly free: SharedArrayBuffer[] = [];
   /** Bytes posted to each worker and not yet hashed. */
   private readonly queued: number[] = [];
+  /** How much more each worker was given than the least loaded one (assignStreams). */
+  private readonly carry: number[] = [];
   private nextId = 1;
   private failures = 0;
   private closed = false;
@@ -150,19 +172,14 @@ export class CaptureHasher {
   }
 
   /**
-   * Runs the streams on `n` workers, longest-first onto the least loaded one, counting the bytes
-   * the workers still have queued from other captures (the next capture is hashed while the one
-   * before it is signed: its whole-capture stream then goes to the worker that finishes first).
+   * Runs the streams on `n` workers ({@link assignStreams}: every capture is split over the workers,
+   * so while one capture is signed the workers go on with the next one's share instead of one
+   * worker waiting, idle, for the signatures of the capture it hashed alone).
    */
   private async dispatch(view: Uint8Array, streams: HashStream[], n: number): Promise<Uint8Array[][]> {
-    const loads = Array.from({ length: n }, (_, w) => this.queued[w] ?? 0);
-    const groups: number[][] = Array.from({ length: n }, () => []);
-    const order = streams.map((_, k) => k).sort((a, b) => streams[b]!.len - streams[a]!.len);
-    for (const k of order) {
-      const w = loads.indexOf(Math.min(...loads));
-      groups[w]!.push(k);
-      loads[w]! += streams[k]!.len;
-    }
+    if (this.queued.every((q) => q === 0)) this.carry.fill(0); // all idle: the fastest split for this capture alone
+    const { groups, carry } = assignStreams(streams.map((s) => s.len), n, this.carry);
+    this.carry.splice(0, this.carry.length, ...carry);
     const out: Uint8Array[][] = [];
     // allSettled: no worker may still read the buffer once this returns (it may be reused).
     const settled = await Promise.allSettled(groups.map(async (g, w) => {
