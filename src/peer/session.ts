@@ -37,6 +37,10 @@ export interface SessionResult {
   readonly deviceAddr?: string;
   /** Frames handled after HELLO. */
   readonly frames: number;
+  /** BLOCK messages among them. */
+  readonly blocks: number;
+  /** The code of the last ERROR the device sent (e.g. it refused this peer), if any. */
+  readonly deviceError?: string;
   /** The code of the protocol or transport error that ended it (none for a clean close). */
   readonly error?: string;
 }
@@ -86,6 +90,8 @@ export async function runPeerSession(conn: Connection, p: SessionPeer): Promise<
   const hooks = p.open(conn);
   const send = (m: Message): Promise<void> => conn.send(encodeMessage(m));
   let frames = 0;
+  let blocks = 0;
+  let deviceError: string | undefined;
   let violations = 0;
   let peer: DevicePeer | undefined;
   let error: string | undefined;
@@ -159,6 +165,7 @@ export async function runPeerSession(conn: Connection, p: SessionPeer): Promise<
       const m = await decode(frame);
       if (m === null) continue;
       if (m.type === 'block') {
+        blocks += 1;
         while (inflight.size >= p.maxInflight) await Promise.race(inflight);
         // judged now (its synchronous verification runs here), answered after every earlier block
         const judged = answerBlock(p.identity, hooks, dev, m);
@@ -188,6 +195,7 @@ export async function runPeerSession(conn: Connection, p: SessionPeer): Promise<
             await send(answerAuth(p.identity, dev, m));
             break;
           case 'error':
+            deviceError = m.code;
             log.info({ code: m.code, message: m.message }, 'peer: the device reported an error');
             break;
           default:
@@ -213,7 +221,7 @@ export async function runPeerSession(conn: Connection, p: SessionPeer): Promise<
     await answered;
     await conn.close().catch(() => undefined);
   }
-  const result: SessionResult = { frames, ...(peer ? { deviceAddr: peer.deviceHex } : {}), ...(error !== undefined ? { error } : {}) };
+  const result: SessionResult = { frames, blocks, ...(deviceError !== undefined ? { deviceError } : {}), ...(peer ? { deviceAddr: peer.deviceHex } : {}), ...(error !== undefined ? { error } : {}) };
   hooks.closed?.(result);
   return result;
 }

@@ -1,7 +1,10 @@
 /**
  * Keeps a receiver connected to one device: the shared reconnect loop
  * (src/platform/reconnect.ts) around the receiver's session — the backoff
- * starts over after a session that exchanged messages. Transport-agnostic:
+ * starts over after a session that delivered a block, or that exchanged
+ * messages and ended without an error from either side; a device that keeps
+ * refusing this receiver (an ERROR after the handshake, e.g. AUTH_FAILED) is
+ * re-dialled ever more slowly, up to the largest delay. Transport-agnostic:
  * the caller supplies `dial` (LAN TCP/TLS, a BLE central).
  */
 import { resolveBackoff } from '../platform/backoff.js';
@@ -44,7 +47,7 @@ export async function runConnectLoop(o: ConnectLoopOptions): Promise<void> {
     dial: o.dial,
     session: async (conn) => {
       result = await o.receiver.handle(conn);
-      return result.frames > 0;
+      return madeProgress(result);
     },
     close: (conn) => conn.close(),
     onDialFailed: (code, _e, retryInMs) => {
@@ -53,4 +56,9 @@ export async function runConnectLoop(o: ConnectLoopOptions): Promise<void> {
     },
     onSessionEnded: (retryInMs) => o.onEvent?.({ type: 'session-ended', result: result!, retryInMs }),
   });
+}
+
+/** Whether a session counts as progress: see the file comment. */
+export function madeProgress(r: SessionResult): boolean {
+  return r.blocks > 0 || (r.frames > 0 && r.error === undefined && r.deviceError === undefined);
 }

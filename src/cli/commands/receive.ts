@@ -215,7 +215,7 @@ async function receive(v: Parsed['values'], dial: Dialer, io: ReceiveIo): Promis
   io.err(JSON.stringify({ event: 'ready', address: toHex(identity.addr), id: identity.id, store: v['store'] }));
   await runConnectLoop({
     receiver, dial: (signal) => dial.dial(signal, identity), signal: stop.signal,
-    onEvent: (e) => io.err(JSON.stringify(e.type === 'dial-failed' ? e : { type: e.type, frames: e.result.frames, error: e.result.error, retryInMs: e.retryInMs })),
+    onEvent: (e) => io.err(JSON.stringify(e.type === 'dial-failed' ? e : { type: e.type, frames: e.result.frames, blocks: e.result.blocks, error: e.result.error, deviceError: e.result.deviceError, retryInMs: e.retryInMs })),
   });
   await receiver.flushSaveHash();
   await receiver.stop();
