@@ -23,7 +23,8 @@
  *   not always twice one thread), which with the stage's floor in passes (1.75 + the
  *   segment's signatures, measured in the same run) bounds the signing stage here;
  * - RSS of a real child daemon (fake rpicam-vid 1920×1080, k = 3072) after a
- *   warm-up, from /proc (target ≤ 150 MB; it runs under the tsx loader).
+ *   warm-up, from /proc, run from the built package (dist/, as systemd and Docker
+ *   run it; target ≤ 120 MB), with its make-up (bench/rss-probe.mjs).
  * Keys come from the PUBLIC test-only fixture safe primes (signing cost does
  * not depend on where the primes came from).
  */
@@ -301,8 +302,11 @@ async function shaPair(seg: Uint8Array): Promise<{ run(times: number): Promise<v
     });`;
   const workers = [0, 1].map(() => new Worker(code, { eval: true, workerData: seg }));
   const once = (w: Worker, times: number): Promise<void> => new Promise((res, rej) => {
-    w.once('message', () => res());
     w.once('error', rej);
+    w.once('message', () => {
+      w.off('error', rej);
+      res();
+    });
     w.postMessage(times);
   });
   await Promise.all(workers.map((w) => once(w, 1))); // warm-up
