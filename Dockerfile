@@ -65,7 +65,8 @@ ENV SEALCAM_STATE_DIR=/var/lib/sealcam \
     SEALCAM_CAMERA__BACKEND=fake \
     SEALCAM_CAMERA__WIDTH=640 \
     SEALCAM_CAMERA__HEIGHT=480 \
-    NODE_ENV=production
+    NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=4
 VOLUME ["/var/lib/sealcam"]
 USER sealcam
 EXPOSE 7447

@@ -23,8 +23,9 @@
  *   not always twice one thread), which with the stage's floor in passes (1.75 + the
  *   segment's signatures, measured in the same run) bounds the signing stage here;
  * - RSS of a real child daemon (fake rpicam-vid 1920×1080, k = 3072) after a
- *   warm-up, from /proc, run from the built package (dist/, as systemd and Docker
- *   run it; target ≤ 120 MB), with its make-up (bench/rss-probe.mjs).
+ *   warm-up, from /proc, run from the built package (dist/) with the unit's
+ *   NODE_OPTIONS, as systemd and Docker run it (target ≤ 120 MB), with its make-up
+ *   (bench/rss-probe.mjs).
  * Keys come from the PUBLIC test-only fixture safe primes (signing cost does
  * not depend on where the primes came from).
  */
@@ -415,6 +416,12 @@ async function continuousRows(): Promise<Row[]> {
  * after a warm-up, from /proc: the peak, and what it is made of (V8 heap, external and
  * ArrayBuffers from process.memoryUsage() via bench/rss-probe.mjs, file-backed pages = code).
  */
+/** The NODE_OPTIONS the systemd unit runs the daemon with (firmware-config/sealcam-device.service; the Dockerfile sets the same). */
+async function unitNodeOptions(): Promise<string> {
+  const unit = await readFile(join(ROOT, 'firmware-config/sealcam-device.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
+}
+
 async function rssRows(): Promise<Row[]> {
   if (!existsSync(join(ROOT, 'dist/cli.js'))) {
     return [{ group: 'device', metric: 'daemon RSS: NOT MEASURED, dist/cli.js is missing (run `npm run build`)', value: NaN, unit: 'MB' }];
@@ -430,7 +437,7 @@ async function rssRows(): Promise<Row[]> {
     const memFile = join(dir, 'mem.json');
     const child = spawn(process.execPath, ['--import', join(ROOT, 'test/helpers/fast-keygen.mjs'), '--import', join(ROOT, 'bench/rss-probe.mjs'), join(ROOT, 'bin/sealcam.js'), 'device', '--config', cfg, '--dev'], {
       cwd: dir, stdio: 'ignore',
-      env: { ...process.env, PATH: `${join(ROOT, 'test/fixtures')}:${process.env.PATH ?? ''}`, SEALCAM_BENCH_MEM: memFile },
+      env: { ...process.env, NODE_OPTIONS: await unitNodeOptions(), PATH: `${join(ROOT, 'test/fixtures')}:${process.env.PATH ?? ''}`, SEALCAM_BENCH_MEM: memFile },
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
@@ -452,7 +459,7 @@ async function rssRows(): Promise<Row[]> {
         `V8 heap ${peak.heapUsed.toFixed(1)}/${peak.heapTotal.toFixed(1)}, external ${peak.external.toFixed(1)} (ArrayBuffers ${peak.arrayBuffers.toFixed(1)})`);
       const other = peak.anon + peak.shmem - peak.heapTotal - peak.external;
       return [
-        row('daemon RSS after 20 s warm-up (1080p, k=3072, built package: node bin/sealcam.js → dist/)', peak.rss, 'MB', 120, true),
+        row('daemon RSS after 20 s warm-up (1080p, k=3072, built package: node bin/sealcam.js → dist/, the unit NODE_OPTIONS)', peak.rss, 'MB', 120, true),
         row('  of which V8 heap (heapTotal; heapUsed ' + peak.heapUsed.toFixed(1) + ' MB)', peak.heapTotal, 'MB'),
         row('  of which external (Buffers, ArrayBuffers ' + peak.arrayBuffers.toFixed(1) + ' MB)', peak.external, 'MB'),
         row('  of which file-backed pages (node binary and libraries: code)', peak.file, 'MB'),

@@ -116,3 +116,21 @@ test('the BLE drop-in of docs/DEPLOY.md passes verify and keeps security at most
   const score = Number(/Overall exposure level for \S+: (\d+\.\d)/.exec(out)?.[1]);
   assert.ok(score <= 3.0, `exposure with BLE ${score} > 3.0`);
 });
+
+test('the unit and the Docker image run the daemon with the same NODE_OPTIONS, and node takes them', () => {
+  const fromUnit = /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1];
+  const fromImage = /\bNODE_OPTIONS=(\S+)/.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
+  assert.ok(fromUnit, 'the unit sets NODE_OPTIONS');
+  assert.equal(fromImage, fromUnit, 'the Dockerfile sets the same NODE_OPTIONS as the unit');
+  // Node refuses a V8 option it does not allow in NODE_OPTIONS (exit 9); this one must cap the young generation,
+  // which grows to its largest size under a daemon's allocation rate (here: short-lived objects).
+  const probe = `let k = []; for (let i = 0; i < 3e6; i++) { k.push({ a: i, b: [i, i] }); if (k.length > 20000) k = []; }
+    process.stdout.write(String(require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size))`;
+  const newSpace = (options: string): number => {
+    const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: options } });
+    assert.equal(r.status, 0, `node with NODE_OPTIONS=${options}: ${r.stderr}`);
+    return Number(r.stdout);
+  };
+  const [capped, plain] = [newSpace(fromUnit), newSpace('')];
+  assert.ok(capped > 0 && capped < plain / 2, `new space ${capped} bytes with the unit's options, ${plain} without`);
+});
