@@ -22,6 +22,7 @@ async function retryDelays(script: (device: DeviceSide) => Promise<void>, sessio
   const retries: number[] = [];
   const deviceErrors: (string | undefined)[] = [];
   const addr = new Uint8Array(20).fill(0x5a);
+  const scripts: Promise<void>[] = [];
   const hold = setInterval(() => {}, 1000); // the loop's timers are unref'd (a service holds its process: service-process.ts)
   try {
     await runConnectLoop({
@@ -29,11 +30,14 @@ async function retryDelays(script: (device: DeviceSide) => Promise<void>, sessio
       dial: async (): Promise<Connection> => {
         const [mine, theirs] = loopbackPair();
         const device = new DeviceSide(theirs, addr);
-        void (async () => {
-          await device.hello();
-          await script(device);
-          await theirs.close();
-        })().catch(() => undefined);
+        scripts.push((async () => {
+          try {
+            await device.hello();
+            await script(device);
+          } finally {
+            await theirs.close(); // a failed check still ends the session, so the loop goes on
+          }
+        })());
         return mine;
       },
       onEvent: (e) => {
@@ -49,6 +53,8 @@ async function retryDelays(script: (device: DeviceSide) => Promise<void>, sessio
     await receiver.stop();
     await removeDir(dir);
   }
+  // The scripted device's own checks (e.g. that the receiver answered its challenge) count too.
+  for (const r of await Promise.allSettled(scripts)) if (r.status === 'rejected') throw r.reason;
   return { retries, deviceErrors };
 }
 
