@@ -1,10 +1,13 @@
 /**
  * DSTP benchmarks (`npm run bench`, or standalone: `node --import tsx bench/dstp.ts`):
- * ECDSA header sign/verify per second for both suites, bulk SHA-256 throughput
+ * ECDSA header sign/verify per second for both suites (and the deterministic signer against
+ * @noble/curves signing alone), bulk SHA-256 throughput
  * through node:crypto, Merkle root of a 16-block capture per second.
  * Targets are Pi 4 budgets with headroom (a device signs ≤ a few headers per second).
  */
 import { createHash } from 'node:crypto';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { p256 } from '@noble/curves/nist.js';
 import { pathToFileURL } from 'node:url';
 import { ecdsaPublicKey, ecdsaSign, ecdsaVerify, type Suite } from '../src/crypto/ecdsa.js';
 import { sha256 } from '../src/crypto/hash.js';
@@ -36,7 +39,8 @@ export async function benchDstp(): Promise<Row[]> {
     const dsig = ecdsaSign(suite, secret, digest);
     const name = suite === 1 ? 'ES256K' : 'ES256';
     // the same signing and verification path over a 32-byte message instead of the 226-byte header
-    const [hs, bareSign, hv, bareVerify] = interleavedRates([
+    const nobleCurve = suite === 1 ? secp256k1 : p256;
+    const [hs, bareSign, hv, bareVerify, nobleSign] = interleavedRates([
       () => signHeader(suite, secret, header),
       () => ecdsaSign(suite, secret, digest),
       () => {
@@ -45,8 +49,12 @@ export async function benchDstp(): Promise<Row[]> {
       () => {
         if (ecdsaVerify(suite, pub, digest, dsig) !== null) throw new Error('bench: verify failed');
       },
+      // the same RFC 6979 signature (same bytes) all in @noble/curves, as browsers sign
+      () => nobleCurve.sign(sha256(digest), secret, { prehash: false, lowS: true, format: 'compact' }),
     ], { rounds: 5, sliceMs: 80, warm: 100 });
     rows.push(ratioRow('dstp', `header sign ${name}`, hs!, 'ops/s', { value: bareSign!, what: `ECDSA ${name} sign of 32 bytes` }, { atLeast: 0.8 }));
+    rows.push(ratioRow('dstp', `ECDSA ${name} sign of 32 bytes, RFC 6979 with OpenSSL's k·G (no target)`, bareSign!, 'ops/s',
+      { value: nobleSign!, what: 'the same signature by @noble/curves alone' }));
     rows.push(ratioRow('dstp', `header verify ${name}`, hv!, 'ops/s', { value: bareVerify!, what: `ECDSA ${name} verify of 32 bytes` }, { atLeast: 0.8 }));
     await new Promise((r) => setImmediate(r));
   }

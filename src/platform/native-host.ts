@@ -63,6 +63,12 @@ export interface NativeHost {
    * its imported key is cached per array object.
    */
   ecdsaSignRandomNonce(suite: 1 | 2, secret: Uint8Array, publicKey: Uint8Array, message: Uint8Array): Uint8Array | undefined;
+  /**
+   * scalar·G on the suite's curve (32-byte scalar in [1, n−1], e.g. a secret ECDSA nonce) as a
+   * 65-byte uncompressed point 0x04||x||y, in native constant-time code; undefined when the host
+   * cannot (the caller then uses @noble/curves).
+   */
+  ecMulBase(suite: 1 | 2, scalar: Uint8Array): Uint8Array | undefined;
   /** An environment variable (undefined in browsers). */
   env(name: string): string | undefined;
 }

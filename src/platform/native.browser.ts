@@ -128,5 +128,6 @@ export const native: NativeHost = {
   base64Decode,
   ecdsaVerify: () => undefined,
   ecdsaSignRandomNonce: () => undefined,
+  ecMulBase: () => undefined,
   env: () => undefined,
 };

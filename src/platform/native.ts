@@ -2,14 +2,14 @@
  * The host primitives of src/platform/native-host.ts for Node: OpenSSL through
  * node:crypto (one-shot `hash` for single inputs, HMAC, HKDF, checkPrime with
  * random bases, ECDSA verification and random-nonce signing with cached
- * KeyObjects) and Buffer's native
+ * KeyObjects, k·G for deterministic signing) and Buffer's native
  * hex/base64 codecs. Browser bundles get native.browser.ts instead (package.json
  * `browser`). Only the seams (crypto/hash.ts, crypto/modmath.ts,
  * crypto/ecdsa.ts, platform/bytes.ts, platform/rng.ts, modexp selection) use it.
  */
 import {
-  checkPrimeSync, createHash, createHmac, createPrivateKey, createPublicKey, hash, hkdfSync, randomBytes, sign, timingSafeEqual, verify,
-  type Hash, type KeyObject,
+  checkPrimeSync, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, hash, hkdfSync, randomBytes, sign, timingSafeEqual, verify,
+  type ECDH, type Hash, type KeyObject,
 } from 'node:crypto';
 import type { NativeHost, Sha256Stream } from './native-host.js';
 
@@ -25,6 +25,8 @@ function stream(h: Hash): Sha256Stream {
 }
 
 const OSSL_CURVE = { 1: 'secp256k1', 2: 'P-256' } as const;
+const ECDH_CURVE = { 1: 'secp256k1', 2: 'prime256v1' } as const;
+let ecdhBroken = false;
 const OSSL_KEYS_MAX = 256;
 const osslKeys = new Map<string, KeyObject>();
 let osslBroken = false;
@@ -125,6 +127,20 @@ export const native: NativeHost = {
   ecdsaSignRandomNonce: (suite, secret, pub, message) => {
     const key = osslSecretKey(suite, secret, pub);
     return key ? new Uint8Array(sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' })) : undefined;
+  },
+  ecMulBase: (suite, scalar) => {
+    if (ecdhBroken) return undefined;
+    let ecdh: ECDH;
+    try {
+      ecdh = createECDH(ECDH_CURVE[suite]);
+    } catch {
+      ecdhBroken = true; // this OpenSSL build lacks the curve: @noble/curves does it
+      return undefined;
+    }
+    // A fresh object per call: the scalar (a nonce) is kept only by this one, which OpenSSL
+    // clears when it is freed. OpenSSL multiplies a secret scalar by G with a constant-time ladder.
+    ecdh.setPrivateKey(scalar);
+    return new Uint8Array(ecdh.getPublicKey());
   },
   env: (name) => process.env[name],
 };
