@@ -89,7 +89,7 @@ const deterministic: Record<Suite, Rfc6979Curve> = {
 
 /**
  * Signs a prehashed 32-byte digest e = SHA-256(M): 64-byte r||s, low-S, RFC 6979. The point
- * multiplication runs natively where the host can (Node: OpenSSL; a signature 1.4× as fast as
+ * multiplication runs natively where the host can (Node: OpenSSL; a signature 1.4–1.6× as fast as
  * @noble/curves' for secp256k1, 6× for P-256 — `npm run bench -- --only dstp`; the same
  * bytes); else @noble/curves signs.
  */
