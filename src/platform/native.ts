@@ -139,8 +139,12 @@ export const native: NativeHost = {
     }
     // A fresh object per call: the scalar (a nonce) is kept only by this one, which OpenSSL
     // clears when it is freed. OpenSSL multiplies a secret scalar by G with a constant-time ladder.
-    ecdh.setPrivateKey(scalar);
-    return new Uint8Array(ecdh.getPublicKey());
+    try {
+      ecdh.setPrivateKey(scalar);
+      return new Uint8Array(ecdh.getPublicKey());
+    } catch {
+      return undefined; // OpenSSL refused this scalar: the caller signs with @noble/curves instead
+    }
   },
   env: (name) => process.env[name],
 };
