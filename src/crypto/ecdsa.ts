@@ -81,6 +81,9 @@ export function addressOf(suite: Suite, pub: Uint8Array): Uint8Array {
   return keccak256(pub.subarray(1)).subarray(12);
 }
 
+/** Whether the host multiplies on the suite's curve (probed once; browsers never do). */
+const hostMultiplies: Partial<Record<Suite, boolean>> = {};
+
 /** RFC 6979 with the host's k·G (rfc6979.ts), per suite. */
 const deterministic: Record<Suite, Rfc6979Curve> = {
   1: { n: secp256k1.Point.CURVE().n, inv: (k) => secp256k1.Point.Fn.inv(k), mulBase: (k) => native.ecMulBase(1, k), hmac: native.hmacSha256 },
@@ -97,8 +100,9 @@ export function ecdsaSignDigest(suite: Suite, secret: Uint8Array, digest: Uint8A
   abytes(secret, 'secret', 32);
   abytes(digest, 'digest', 32);
   const c = curve(suite);
+  hostMultiplies[suite] ??= native.ecMulBase(suite, i2osp(1n, 32)) !== undefined;
   const x = os2ip(secret);
-  if (x >= 1n && x < order(suite)) {
+  if (hostMultiplies[suite] && x >= 1n && x < order(suite)) {
     const sig = signRfc6979(deterministic[suite], secret, digest);
     if (sig !== undefined) return sig;
   }
