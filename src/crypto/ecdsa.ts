@@ -70,6 +70,19 @@ export function ecdsaCheckPublicKey(suite: Suite, pub: Uint8Array): EcdsaReason 
   return null;
 }
 
+const SUITE_NAMES: Record<Suite, string> = { 1: 'ES256K, secp256k1', 2: 'ES256, P-256' };
+
+/**
+ * Why `pub` is not a key of `suite`, worded for a configuration problem — naming the other suite
+ * when the key is one of its (a key pasted without its suite is the usual mistake) — or null.
+ */
+export function publicKeyProblem(suite: Suite, pub: Uint8Array | null): string | null {
+  if (pub !== null && ecdsaCheckPublicKey(suite, pub) === null) return null;
+  const other: Suite = suite === 1 ? 2 : 1;
+  const hint = pub !== null && ecdsaCheckPublicKey(other, pub) === null ? `; it is a suite ${other} (${SUITE_NAMES[other]}) key: set suite: ${other}` : '';
+  return `must be a valid 65-byte uncompressed key of suite ${suite} (${SUITE_NAMES[suite]})${hint}`;
+}
+
 /** Public keys already found valid (bounded; validity never changes). */
 const validKeys = new Set<string>();
 

@@ -6,6 +6,8 @@
  * defaults → the cross-field checks below. An invalid configuration is a
  * ConfigError listing EVERY problem.
  */
+import { publicKeyProblem, type Suite } from '../crypto/ecdsa.js';
+import { fromHex } from '../platform/bytes.js';
 import { ConfigError, configLoader } from '../platform/config-loader.js';
 import type { EnvPath } from '../platform/config-tools.js';
 import { serverConfigSchema, type ServerConfig } from './config-schema.js';
@@ -24,6 +26,12 @@ function checks(cfg: ServerConfig): string[] {
   const problems: string[] = [];
   const keys = cfg.trustedManufacturers.map((t) => `${t.suite}:${t.publicKey}`);
   if (new Set(keys).size !== keys.length) problems.push('trustedManufacturers: duplicate keys');
+  for (const list of ['trustedManufacturers', 'trustedWitnesses'] as const) {
+    cfg[list].forEach((t, k) => {
+      const problem = publicKeyProblem(t.suite as Suite, fromHex(t.publicKey));
+      if (problem !== null) problems.push(`${list}[${k}].publicKey: ${problem}`);
+    });
+  }
   if (cfg.mqtt.enabled && !/^(mqtts?|wss?):\/\//.test(cfg.mqtt.url)) problems.push('mqtt.url: must start with mqtt://, mqtts://, ws:// or wss://');
   if (!/^[A-Za-z0-9._-]{1,64}(\/[A-Za-z0-9._-]{1,64}){0,7}$/.test(cfg.mqtt.topicPrefix)) problems.push('mqtt.topicPrefix: 1..8 levels of [A-Za-z0-9._-], no wildcards');
   if (cfg.mqtt.member !== undefined && cfg.mqtt.shareGroup === undefined) problems.push('mqtt.member: only meaningful with mqtt.shareGroup');

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { ecdsaPublicKey } from '../../src/crypto/ecdsa.js';
+import { i2osp, toHex } from '../../src/platform/bytes.js';
 import { parseServerConfig, renderServerSchema, ServerConfigError, serverEnvPaths } from '../../src/server/index.js';
 
 const root = new URL('../../', import.meta.url);
@@ -17,7 +19,7 @@ test('the example config is valid and fills defaults', () => {
   assert.equal(cfg.trustedManufacturers[0]!.suite, 2, 'the example trusts a suite-2 maker (the default for new makers)');
 });
 
-const MAKER = `trustedManufacturers: [{ suite: 1, publicKey: "04${'11'.repeat(64)}" }]\n`;
+const MAKER = `trustedManufacturers: [{ suite: 1, publicKey: "${toHex(ecdsaPublicKey(1, i2osp(7n, 32)))}" }]\n`;
 
 test('minimal config gets every default; a server without a trusted manufacturer is refused (no trust on first use)', () => {
   assert.throws(() => parseServerConfig('version: 1\nid: s1\n'), /trustedManufacturers/);
@@ -62,4 +64,25 @@ test('a bad file lists every problem', () => {
   assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { url: "http://x" }\n' + MAKER), /mqtt.url/);
   assert.throws(() => parseServerConfig('version: [\n'), (e) => e instanceof ServerConfigError);
   assert.throws(() => parseServerConfig('version: 1\nid: s\nmqtt: { member: m }\n' + MAKER), /only meaningful/);
+});
+
+test('a trusted key that is not a point of its suite stops the server at start, naming the suite it belongs to', () => {
+  const p256Maker = toHex(ecdsaPublicKey(2, i2osp(11n, 32)));
+  const k1Witness = toHex(ecdsaPublicKey(1, i2osp(13n, 32)));
+  const text = [
+    'version: 1', 'id: s1',
+    `trustedManufacturers: [{ suite: 1, publicKey: "${p256Maker}" }, { suite: 2, publicKey: "${p256Maker}" }]`, // pasted without its suite, then right
+    `trustedWitnesses: [{ publicKey: "${k1Witness}" }, { suite: 2, publicKey: "${k1Witness}" }, { suite: 2, publicKey: "04${'11'.repeat(64)}" }]`,
+  ].join('\n');
+  try {
+    parseServerConfig(text);
+    assert.fail('accepted');
+  } catch (e) {
+    assert.ok(e instanceof ServerConfigError && e.code === 'CONFIG_INVALID');
+    assert.deepEqual(e.problems, [
+      'trustedManufacturers[0].publicKey: must be a valid 65-byte uncompressed key of suite 1 (ES256K, secp256k1); it is a suite 2 (ES256, P-256) key: set suite: 2',
+      'trustedWitnesses[1].publicKey: must be a valid 65-byte uncompressed key of suite 2 (ES256, P-256); it is a suite 1 (ES256K, secp256k1) key: set suite: 1',
+      'trustedWitnesses[2].publicKey: must be a valid 65-byte uncompressed key of suite 2 (ES256, P-256)',
+    ]);
+  }
 });

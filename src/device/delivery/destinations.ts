@@ -4,7 +4,7 @@
  * (receivers) and the bound owner's phone (id 'owner'), each with the rule
  * that says which ECDSA key may speak for it (no server camouflage).
  */
-import { addressOf, ecdsaCheckPublicKey, isSuite, type Suite } from '../../crypto/ecdsa.js';
+import { addressOf, ecdsaCheckPublicKey, isSuite, publicKeyProblem, type Suite } from '../../crypto/ecdsa.js';
 import { equalBytes, fromHex } from '../../platform/bytes.js';
 import type { DeviceIdentity } from '../identity/identity.js';
 
@@ -42,8 +42,9 @@ function fromRef(r: RefLike, kind: DestinationKind, where: string, problems: str
     return null;
   }
   const pub = typeof r.publicKey === 'string' && /^[0-9a-f]{130}$/.test(r.publicKey) ? fromHex(r.publicKey) : null;
-  if (!pub || ecdsaCheckPublicKey(suite, pub) !== null) {
-    problems.push(`${where}.publicKey: must be a valid 65-byte uncompressed key of suite ${suite}`);
+  const problem = publicKeyProblem(suite, pub);
+  if (problem !== null || pub === null) {
+    problems.push(`${where}.publicKey: ${problem}`);
     return null;
   }
   return { id: r.id, kind, key: { suite, publicKey: pub, address: addressOf(suite, pub) } };
