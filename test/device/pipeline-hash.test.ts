@@ -5,8 +5,9 @@ import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../src/crypto/hash.js';
 import { blockPayloadParts } from '../../src/device/pipeline/capture-signer.js';
-import { captureStreams, fromStreams, runStreams } from '../../src/device/pipeline/hash-streams.js';
-import { assignStreams, CaptureHasher, type CaptureHashes } from '../../src/device/pipeline/hasher.js';
+import { Worker } from 'node:worker_threads';
+import { captureStreams, fromStreams, HASH_WORKER_SOURCE, newClaims, runStreams } from '../../src/device/pipeline/hash-streams.js';
+import { CaptureHasher, type CaptureHashes } from '../../src/device/pipeline/hasher.js';
 import { concat, toHex } from '../../src/platform/bytes.js';
 import { encodeMessage, type BlockMessage } from '../../src/transport/messages.js';
 
@@ -39,30 +40,46 @@ describe('capture hash streams', () => {
   });
 });
 
-describe('assignStreams (how a capture is split over the hash workers)', () => {
-  it('every capture of a stream of segments is shared by both workers, the whole-capture stream alternates, loads even out', () => {
-    // A 30 MB segment in 4 blocks: the whole-capture stream (30 MB, block 1 riding on it) and blocks 2..4.
-    const lens = [30, 7.5, 7.5, 7.5];
-    let carry: number[] = [];
-    const totals = [0, 0];
-    const wholeOn: number[] = [];
-    for (let seg = 0; seg < 10; seg++) {
-      const a = assignStreams(lens, 2, carry);
-      assert.deepEqual(a.groups.flat().sort(), [0, 1, 2, 3], 'each stream exactly once');
-      assert.ok(a.groups.every((g) => g.length > 0), `segment ${seg}: both workers get a share (none waits idle for its signatures)`);
-      wholeOn.push(a.groups.findIndex((g) => g.includes(0)));
-      a.groups.forEach((g, w) => (totals[w]! += g.reduce((s, k) => s + lens[k]!, 0)));
-      assert.ok(Math.min(...a.carry) === 0 && Math.max(...a.carry) <= 30, 'the carry is the loads minus their minimum, at most one stream');
-      carry = a.carry;
+describe('hash workers claim streams', () => {
+  /** Runs HASH_WORKER_SOURCE in `n` workers on one job; resolves with each worker's answer. */
+  async function runWorkers(n: number, job: object): Promise<{ done: [number, ArrayBuffer[]][] }[]> {
+    const workers = Array.from({ length: n }, () => new Worker(HASH_WORKER_SOURCE, { eval: true }));
+    try {
+      return await Promise.all(workers.map((w) => new Promise<{ done: [number, ArrayBuffer[]][] }>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+        w.postMessage({ id: 1, ...job });
+      })));
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
     }
-    assert.deepEqual(wholeOn, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 'the long stream alternates');
-    assert.equal(totals[0], totals[1], 'over an even number of segments both workers hashed as much');
+  }
+
+  it('two workers sent the same capture hash every stream exactly once between them, with the reference digests', async () => {
+    const lens = [300_000, 200_000, 200_000, 200_000, 100_000];
+    const blocks = blocksOf(lens);
+    const bytes = new Uint8Array(new SharedArrayBuffer(1_000_000));
+    bytes.set(randomBytes(bytes.length));
+    const streams = captureStreams(blocks);
+    const want = runStreams(bytes, streams).map((d) => d.map(toHex));
+    for (let round = 0; round < 20; round++) {
+      const claims = newClaims(streams.length);
+      const answers = await runWorkers(2, { buffer: bytes.buffer, byteOffset: 0, length: bytes.length, streams, claims });
+      const got = answers.flatMap((a) => a.done);
+      assert.deepEqual(got.map(([k]) => k).sort(), [0, 1, 2, 3, 4], 'each stream once, none twice');
+      for (const [k, d] of got) assert.deepEqual(d.map((b) => toHex(new Uint8Array(b))), want[k], `stream ${k}`);
+      assert.deepEqual([...claims], [1, 1, 1, 1, 1], 'every flag is taken');
+    }
   });
 
-  it('with no carry it is the fastest split of one capture (longest first onto the least loaded)', () => {
-    assert.deepEqual(assignStreams([30, 7.5, 7.5, 7.5], 2).groups, [[0], [1, 2, 3]]);
-    assert.deepEqual(assignStreams([10], 2).groups, [[0], []]);
-    assert.deepEqual(assignStreams([4, 4, 4], 3, [8, 0, 4]).groups, [[], [0, 1], [2]]);
+  it('a stream already claimed (by another worker) is left alone', async () => {
+    const blocks = blocksOf([1000, 1000, 1000]);
+    const bytes = new Uint8Array(new SharedArrayBuffer(3000));
+    const streams = captureStreams(blocks);
+    const claims = newClaims(streams.length);
+    claims[0] = 1;
+    const [a] = await runWorkers(1, { buffer: bytes.buffer, byteOffset: 0, length: bytes.length, streams, claims });
+    assert.deepEqual(a!.done.map(([k]) => k), [1, 2]);
   });
 });
 

@@ -6,6 +6,12 @@
  * instead of 2. Streams are independent, so they run on several threads; the
  * same code runs in this thread ({@link runStreams}) and in the hash workers
  * ({@link HASH_WORKER_SOURCE}, plain JS evaluated by worker_threads).
+ *
+ * Streams are CLAIMED, not assigned: every worker is sent all of a capture's
+ * streams and a shared claim flag per stream ({@link newClaims}), and hashes
+ * only those it wins (Atomics.compareExchange 0 → 1), from the front, so the
+ * first free worker takes the long whole-capture stream and whoever has time
+ * does the rest.
  */
 import { createHash } from 'node:crypto';
 
@@ -48,11 +54,17 @@ export function runStreams(bytes: Uint8Array, streams: readonly HashStream[]): U
   });
 }
 
+/** Claim flags for `n` streams (0 = free, 1 = taken), shared with the workers. */
+export function newClaims(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * n));
+}
+
 /**
  * Source of a hash worker (CommonJS, builtins only, so it needs no loader and
  * survives bundling). Message in: `{ id, buffer: SharedArrayBuffer, byteOffset,
- * length, streams }`; out: `{ id, digests: ArrayBuffer[][] }` or `{ id, error }`.
- * Same algorithm as {@link runStreams}.
+ * length, streams, claims: Int32Array }`; the worker claims streams from the
+ * front and hashes those it wins; out: `{ id, done: [k, ArrayBuffer[]][] }` or `{ id, error }`. Same
+ * algorithm as {@link runStreams}.
  */
 export const HASH_WORKER_SOURCE = `
 'use strict';
@@ -62,7 +74,10 @@ const own = (d) => d.buffer.slice(d.byteOffset, d.byteOffset + d.length);
 parentPort.on('message', (job) => {
   try {
     const bytes = new Uint8Array(job.buffer, job.byteOffset, job.length);
-    const digests = job.streams.map((s) => {
+    const done = [];
+    for (let k = 0; k < job.streams.length; k++) {
+      if (Atomics.compareExchange(job.claims, k, 0, 1) !== 0) continue;
+      const s = job.streams[k];
       const h = createHash('sha256');
       const out = [];
       let pos = s.off;
@@ -73,9 +88,9 @@ parentPort.on('message', (job) => {
       }
       h.update(bytes.subarray(pos, s.off + s.len));
       out.push(own(h.digest()));
-      return out;
-    });
-    parentPort.postMessage({ id: job.id, digests });
+      done.push([k, out]);
+    }
+    parentPort.postMessage({ id: job.id, done });
   } catch (e) {
     parentPort.postMessage({ id: job.id, error: String((e && e.message) || e) });
   }

@@ -2,7 +2,10 @@
  * Hashes captures for the signer (SCHEME.md §6, streams in
  * device/pipeline/hash-streams.ts): small captures in this thread, large ones on a
  * small pool of worker threads, so the two SHA-256 passes (captureHash and
- * every blockHash) run in parallel on two cores, off the event loop.
+ * every blockHash) run in parallel on two cores, off the event loop. Every
+ * worker is sent every stream of a capture and claims them (hash-streams.ts),
+ * so a worker that is free first (the other still on the previous capture, or
+ * preempted by the signatures on the main thread) simply hashes more.
  *
  * Workers read the capture from a SharedArrayBuffer: it is copied ONCE into a
  * pooled shared buffer (a memcpy into warm pages — no per-block copies, no
@@ -15,7 +18,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { abytes } from '../../platform/bytes.js';
-import { captureStreams, fromStreams, HASH_WORKER_SOURCE, runStreams, type HashStream } from './hash-streams.js';
+import { captureStreams, fromStreams, HASH_WORKER_SOURCE, newClaims, runStreams, type HashStream } from './hash-streams.js';
 
 /** Default size from which captures are hashed by the workers. */
 export const PARALLEL_HASH_BYTES = 1 << 20;
@@ -43,9 +46,12 @@ export interface CaptureHasherOptions {
   readonly pooled?: number;
 }
 
+/** The streams one thread hashed: [stream index, its digests]. */
+type Done = [number, Uint8Array[]][];
+
 interface Slot {
   readonly worker: Worker;
-  readonly pending: Map<number, { resolve(d: Uint8Array[][]): void; reject(e: Error): void }>;
+  readonly pending: Map<number, { resolve(d: Done): void; reject(e: Error): void }>;
   dead: boolean;
 }
 
@@ -61,34 +67,10 @@ function checkBlocks(blocks: readonly { readonly off: number; readonly len: numb
   if (next !== length) throw new RangeError(`blocks cover ${next} bytes, the capture has ${length}`);
 }
 
-/**
- * Splits one capture's streams (their lengths) over `n` workers: longest first, each onto the
- * worker with the least load, where the loads start at `carry` — what each worker was given more
- * than the least loaded one by the captures before. Every worker then gets a share of every
- * capture (none waits, idle, for the signatures of a capture it hashed alone), and the long
- * whole-capture stream alternates between workers, so over successive captures the loads even out.
- * Returns the stream indices per worker and the new carry (loads minus their minimum).
- */
-export function assignStreams(lens: readonly number[], n: number, carry: readonly number[] = []): { groups: number[][]; carry: number[] } {
-  const loads = Array.from({ length: n }, (_, w) => carry[w] ?? 0);
-  const groups: number[][] = Array.from({ length: n }, () => []);
-  for (const k of lens.map((_, k) => k).sort((a, b) => lens[b]! - lens[a]!)) {
-    const w = loads.indexOf(Math.min(...loads));
-    groups[w]!.push(k);
-    loads[w]! += lens[k]!;
-  }
-  const min = Math.min(...loads);
-  return { groups, carry: loads.map((l) => l - min) };
-}
-
 /** See the file comment. */
 export class CaptureHasher {
   private readonly slots: (Slot | null)[] = [];
   private readonly free: SharedArrayBuffer[] = [];
-  /** Bytes posted to each worker and not yet hashed. */
-  private readonly queued: number[] = [];
-  /** How much more each worker was given than the least loaded one (assignStreams). */
-  private readonly carry: number[] = [];
   private nextId = 1;
   private failures = 0;
   private closed = false;
@@ -172,32 +154,24 @@ export class CaptureHasher {
   }
 
   /**
-   * Runs the streams on `n` workers ({@link assignStreams}: every capture is split over the workers,
-   * so while one capture is signed the workers go on with the next one's share instead of one
-   * worker waiting, idle, for the signatures of the capture it hashed alone).
+   * Runs the streams on `n` workers: each is sent every stream with the capture's claim flags and
+   * hashes the ones it wins, so the load balances itself (a static split left one worker idle while
+   * the other finished the long whole-capture stream). Resolves once every worker is done with the buffer.
    */
   private async dispatch(view: Uint8Array, streams: HashStream[], n: number): Promise<Uint8Array[][]> {
-    if (this.queued.every((q) => q === 0)) this.carry.fill(0); // all idle: the fastest split for this capture alone
-    const { groups, carry } = assignStreams(streams.map((s) => s.len), n, this.carry);
-    this.carry.splice(0, this.carry.length, ...carry);
-    const out: Uint8Array[][] = [];
+    const job = { buffer: view.buffer, byteOffset: view.byteOffset, length: view.length, streams, claims: newClaims(streams.length) };
     // allSettled: no worker may still read the buffer once this returns (it may be reused).
-    const settled = await Promise.allSettled(groups.map(async (g, w) => {
-      if (g.length === 0) return;
-      const bytes = g.reduce((sum, k) => sum + streams[k]!.len, 0);
-      this.queued[w] = (this.queued[w] ?? 0) + bytes;
-      try {
-        const d = await this.run(w, { buffer: view.buffer, byteOffset: view.byteOffset, length: view.length, streams: g.map((k) => streams[k]) });
-        for (const [j, k] of g.entries()) out[k] = d[j]!;
-      } finally {
-        this.queued[w]! -= bytes;
-      }
-    }));
-    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const settled = await Promise.allSettled(Array.from({ length: n }, (_, w) => this.run(w, job)));
+    const out: Uint8Array[][] = [];
+    for (const r of settled) {
+      if (r.status === 'rejected') throw r.reason;
+      for (const [k, d] of r.value) out[k] = d;
+    }
+    for (let k = 0; k < streams.length; k++) if (!out[k]) throw new Error(`hash stream ${k} was not hashed`);
     return out;
   }
 
-  private run(w: number, job: object): Promise<Uint8Array[][]> {
+  private run(w: number, job: object): Promise<Done> {
     const slot = this.slot(w);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -222,12 +196,12 @@ export class CaptureHasher {
       s.pending.clear();
       void worker.terminate();
     };
-    worker.on('message', (m: { id: number; digests?: ArrayBuffer[][]; error?: string }) => {
+    worker.on('message', (m: { id: number; done?: [number, ArrayBuffer[]][]; error?: string }) => {
       const p = s.pending.get(m.id);
       if (!p) return;
       s.pending.delete(m.id);
       if (s.pending.size === 0) worker.unref();
-      if (m.digests) p.resolve(m.digests.map((d) => d.map((b) => new Uint8Array(b))));
+      if (m.done) p.resolve(m.done.map(([k, d]) => [k, d.map((b) => new Uint8Array(b))]));
       else p.reject(new Error(m.error ?? 'hash worker failed'));
     });
     worker.on('error', fail);
