@@ -168,6 +168,7 @@ export class CaptureSigner {
       const verdict = verifyBundle(bundle);
       if (!verdict.valid) throw new Error(`internal: the new bundle does not verify (${verdict.reason})`);
       chain.advance(seq, s.headerDigest);
+      await chain.cover(seq); // no outbox holds the capture: its head is durable before it is handed out
       return { seq, ts: s.ts, period: s.m, blocks: s.blocks.length, headerDigest: s.headerDigest, bundle };
     } finally {
       s.release();

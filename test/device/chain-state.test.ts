@@ -1,7 +1,7 @@
 /** Chain state: seqs never reused across restarts, durable head, recovery from the outbox head, commit notifications. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChainState, SEQ_RESERVE } from '../../src/device/keys/chain-state.js';
 import { isSealcamError } from '../../src/platform/errors.js';
@@ -14,8 +14,7 @@ describe('ChainState', () => {
   it('starts at seq 1 with a zero prevHeaderDigest, then chains and persists the head', async () => {
     const dir = await tempDir('sealcam-dev-');
     try {
-      const commits: bigint[] = [];
-      const c = new ChainState(dir, (s) => commits.push(s));
+      const c = new ChainState(dir);
       await c.load();
       assert.equal(toHex(c.prevHeaderDigest), '00'.repeat(32));
       assert.equal(await c.nextSeq(), 1n);
@@ -25,7 +24,6 @@ describe('ChainState', () => {
       assert.throws(() => c.advance(2n, digest(3)), RangeError, 'seq must increase');
       await c.flush();
       assert.equal(c.committed, 2n);
-      assert.equal(commits.at(-1), 2n);
       assert.equal(toHex(c.prevHeaderDigest), toHex(digest(2)));
       const file = JSON.parse(await readFile(join(dir, 'chain.json'), 'utf8')) as { reserved: string; head: { seq: string } };
       assert.equal(BigInt(file.reserved), SEQ_RESERVE, 'the first range is reserved before seq 1 is used');
@@ -126,7 +124,7 @@ describe('ChainState', () => {
   it('a corrupt log record ends the log there; the full log is folded into chain.json', async () => {
     const dir = await tempDir();
     try {
-      const c = new ChainState(dir, () => {}, 4);
+      const c = new ChainState(dir, 4);
       await c.load();
       for (let k = 1; k <= 3; k++) {
         await c.nextSeq();
@@ -136,7 +134,7 @@ describe('ChainState', () => {
       const log = await readFile(join(dir, 'chain-heads.log'));
       log[2 * 48 + 20]! ^= 1; // the third head's digest damaged
       await writeFile(join(dir, 'chain-heads.log'), log);
-      const b = new ChainState(dir, () => {}, 4);
+      const b = new ChainState(dir, 4);
       await b.load();
       assert.equal(b.committed, 2n, 'the newest intact head');
       assert.equal((await stat(join(dir, 'chain-heads.log'))).size, 2 * 48);
@@ -151,10 +149,41 @@ describe('ChainState', () => {
       assert.deepEqual(sizes, [1, 2, 3, 4, 0, 1], 'at 4 records the next head goes into chain.json and the log is emptied');
       const file = JSON.parse(await readFile(join(dir, 'chain.json'), 'utf8')) as { head: { seq: string } };
       assert.equal(file.head.seq, String(SEQ_RESERVE + 5n));
-      const d = new ChainState(dir, () => {}, 4);
+      const d = new ChainState(dir, 4);
       await d.load();
       assert.equal(d.committed, SEQ_RESERVE + 6n);
       assert.equal(toHex(d.prevHeaderDigest), toHex(digest(16)));
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  it('advance writes nothing; cover writes the newest head once for every caller waiting; a failed write keeps it owed', async () => {
+    const dir = await tempDir('sealcam-dev-');
+    try {
+      const c = new ChainState(dir);
+      await c.load();
+      for (let k = 1; k <= 5; k++) c.advance(await c.nextSeq(), digest(k));
+      assert.equal(c.committed, 0n);
+      assert.equal((await stat(join(dir, 'chain-heads.log'))).size, 0, 'storing a capture writes no head');
+      await Promise.all([c.cover(3n), c.cover(5n), c.cover(4n)]);
+      assert.equal(c.committed, 5n, 'the newest head, not the one asked for');
+      assert.equal((await stat(join(dir, 'chain-heads.log'))).size, 48, 'one write for the three callers');
+      await c.cover(2n);
+      assert.equal((await stat(join(dir, 'chain-heads.log'))).size, 48, 'an older seq is covered already: nothing written');
+      await assert.rejects(c.cover(6n), (e) => isSealcamError(e, 'STATE_FORMAT'), 'a seq never stored is not covered');
+
+      c.advance(6n, digest(6));
+      await rm(join(dir, 'chain-heads.log'));
+      await mkdir(join(dir, 'chain-heads.log')); // the head log cannot be written
+      await assert.rejects(c.cover(6n), (e) => isSealcamError(e, 'STATE_IO'));
+      assert.equal(c.committed, 5n, 'a failed write does not count');
+      await rm(join(dir, 'chain-heads.log'), { recursive: true });
+      await c.cover(6n);
+      const again = new ChainState(dir);
+      await again.load();
+      assert.equal(again.committed, 6n);
+      assert.equal(toHex(again.prevHeaderDigest), toHex(digest(6)));
     } finally {
       await removeDir(dir);
     }

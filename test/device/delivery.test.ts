@@ -2,6 +2,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ChainState } from '../../src/device/keys/chain-state.js';
 import { DeliverySession } from '../../src/device/delivery/session.js';
 import { encodeRecord } from '../../src/ledger/record-codec.js';
 import { signAckRecord } from '../../src/ledger/records.js';
@@ -80,6 +83,47 @@ describe('delivery session', () => {
       assert.equal(toHex(got.get(4n)!), toHex(more[0]!));
       await dev.close();
       await session;
+    } finally {
+      await receiver.stop();
+      await rig.close();
+      await removeDir(store);
+    }
+  });
+
+  it('sends a capture as soon as it is stored; forgetting it waits for a durable chain head, and a failed head write forgets nothing', async () => {
+    const owner = ownerIdentity();
+    const rig = await makeRig({ ownerAddr: owner.addr, n: 3 });
+    const store = await tempDir('sealcam-dev-');
+    const receiver = new Receiver({ identity: owner, store });
+    const log = join(rig.dir, 'chain-heads.log');
+    try {
+      await receiver.start();
+      const got = new Map<bigint, Uint8Array>();
+      receiver.on('capture', (c) => got.set(c.seq, c.bytes));
+      for (let k = 0; k < 2; k++) assert.equal((await rig.pipeline.process(still(new Uint8Array(randomBytes(3000)), rig.clock.now()))).kind, 'queued');
+      assert.equal(rig.chain.committed, 0n, 'no head written on the store path');
+      await rm(log);
+      await mkdir(log); // the chain head cannot be written
+      const deps = rig.sessionDeps();
+      const [dev, peer] = loopbackPair();
+      const session = new DeliverySession(dev, deps).run();
+      void receiver.handle(peer);
+      await waitFor(() => got.size === 2, 'both captures at the receiver, sent before any head was durable');
+      await waitFor(() => deps.counters.delivered >= 1, 'an ACK');
+      await session; // the failed head write ends the session
+      assert.equal(rig.outbox.listPending().length, 6, 'every record is still pending: nothing forgotten without a head');
+      assert.equal(rig.chain.committed, 0n);
+
+      await rm(log, { recursive: true });
+      const [dev2, peer2] = loopbackPair();
+      const again = new DeliverySession(dev2, deps).run();
+      void receiver.handle(peer2);
+      await waitFor(() => rig.outbox.listPending().length === 0, 'the outbox to drain once the head can be written');
+      const fresh = new ChainState(rig.dir);
+      await fresh.load(); // what a restart finds without the outbox
+      assert.equal(fresh.committed, 2n, 'the head covers every capture the outbox forgot');
+      await dev2.close();
+      await again;
     } finally {
       await receiver.stop();
       await rig.close();

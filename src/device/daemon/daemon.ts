@@ -79,7 +79,6 @@ export class DeviceDaemon {
   private runner: CaptureRunner | null = null;
   private notify: ServiceNotifier | null = null;
   private lastError: { code: string; message: string; at: bigint } | null = null;
-  private commitWaiters: (() => void)[] = [];
 
   /** Only assigns. */
   constructor(private readonly o: DaemonOptions) {
@@ -146,7 +145,7 @@ export class DeviceDaemon {
     const stale = outbox.destinations().filter((d) => !destMap.has(d));
     if (stale.length > 0) log.warn({ stale }, 'device: the outbox holds destinations no longer configured; their records are kept (sealcam export)');
 
-    const chain = new ChainState(stateDir, () => this.wakeCommitted());
+    const chain = new ChainState(stateDir);
     await chain.load(await build.recoverChainHead(outbox, log));
     this.chain = chain;
     this.onStop('chain', () => chain.flush());
@@ -202,9 +201,8 @@ export class DeviceDaemon {
     pipeline.on('available', () => this.notify?.status());
 
     const deps: SessionDeps = {
-      identity: id, destinations: destMap, registrations: regs, acks, queue: outboxQueue(outbox), space: this.space,
+      identity: id, destinations: destMap, registrations: regs, acks, queue: outboxQueue(outbox, (seq) => chain.cover(seq)), space: this.space,
       onWitness: (keyId, ack) => km.addWitness(keyId, ack),
-      committed: () => chain.committed, whenCommitted: (signal) => this.whenCommitted(signal),
       counters: this.counters, clock: this.clock, logger: log.child({ component: 'delivery' }),
     };
     const delivery = new Delivery(deps, { tcp: await build.tcpOptions(cfg, this.clock) });
@@ -266,22 +264,6 @@ export class DeviceDaemon {
     return this.delivery?.url ?? null;
   }
 
-  private wakeCommitted(): void {
-    for (const w of this.commitWaiters.splice(0)) w();
-  }
-
-  private whenCommitted(signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = (): void => {
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.commitWaiters.push(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
   /** Stops everything started, in reverse order; errors are logged, not thrown. Idempotent. */
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
@@ -297,7 +279,6 @@ export class DeviceDaemon {
         this.log.error({ component: s.name, err: (e as Error).message }, 'device: stopping a component failed');
       }
     }
-    this.wakeCommitted();
     await this.notify?.flush();
     this.state = 'stopped';
     if (wasRunning) this.log.info({ captures: this.pipeline?.stats.queued ?? 0 }, 'device daemon stopped');

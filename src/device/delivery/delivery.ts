@@ -15,14 +15,24 @@ import { DeliverySession } from './session.js';
 import type { BlockQueue, LeasedBlock, SessionDeps } from './types.js';
 import { AuthThrottle } from '../links/auth-throttle.js';
 
-/** The outbox as a {@link BlockQueue}. */
-export function outboxQueue(outbox: Outbox): BlockQueue {
+/**
+ * The outbox as a {@link BlockQueue}. `beforeDone(seq)` resolves once forgetting capture `seq` is
+ * safe — the chain head covers it (ChainState.cover): a block is sent as soon as it is stored, and
+ * only the acknowledgement that may complete its record waits for the head.
+ */
+export function outboxQueue(outbox: Outbox, beforeDone: (seq: bigint) => Promise<void>): BlockQueue {
   return {
     pull: async (dest, signal): Promise<LeasedBlock> => {
       const it = await outbox.pull(dest, { signal });
       return { seq: it.seq, index: it.index, data: it.data };
     },
     done: async (dest, seq, index) => {
+      try {
+        await beforeDone(seq);
+      } catch (e) {
+        outbox.nack(dest, seq, index); // kept, and sent again after the backoff
+        throw e;
+      }
       await outbox.ack(dest, seq, index);
     },
     retry: (dest, seq, index) => outbox.nack(dest, seq, index),

@@ -211,11 +211,6 @@ export class DeliverySession {
         if (signal.aborted) return;
         throw e;
       }
-      if (b.seq > d.committed()) {
-        d.queue.release(dest.id, b.seq, b.index);
-        await d.whenCommitted(signal).catch(() => {});
-        continue;
-      }
       if (b.index === C2PA_RECORD_INDEX) {
         if (!(await this.sendC2pa(dest, b, maxFrame))) return;
         continue;

@@ -73,10 +73,6 @@ export interface SessionDeps {
   readonly acks: AckBook;
   readonly queue: BlockQueue;
   readonly space: ServerSpaceBook;
-  /** Newest seq whose capture is durably chained (blocks above it are not sent yet). */
-  committed(): bigint;
-  /** Resolves when `committed()` may have advanced. */
-  whenCommitted(signal: AbortSignal): Promise<void>;
   readonly counters: DeliveryCounters;
   readonly clock: Clock;
   readonly logger: Logger;

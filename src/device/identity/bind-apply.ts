@@ -12,6 +12,7 @@ import { AckBook } from '../delivery/ack-book.js';
 import type { DeviceConfig } from '../daemon/config.js';
 import * as build from '../daemon/build.js';
 import { OWNER_ID } from '../delivery/destinations.js';
+import { ChainState } from '../keys/chain-state.js';
 import { DeviceIdentity } from './identity.js';
 import { applyOwnerRequest, parseOwnerRequest, resultJson, type OwnerRequestResult } from './bind.js';
 import { processInbox, type InboxRequest } from './bind-inbox.js';
@@ -87,6 +88,9 @@ export async function afterOwnerChange(stateDir: string, wasBound: boolean, cfg:
   try {
     if (!outbox.destinations().includes(OWNER_ID)) return 0;
     const dropped = outbox.status().destinations[OWNER_ID]?.pending ?? 0;
+    // Forgetting captures needs a chain head that covers them (device/keys/chain-state.ts): after a
+    // crash the newest capture may be known only to the outbox; loading with it makes it durable.
+    await new ChainState(stateDir).load(await build.recoverChainHead(outbox, logger));
     await outbox.removeDestination(OWNER_ID, { force: true });
     if (dropped > 0) logger.warn({ dropped }, 'bind: blocks queued for the previous owner were dropped');
     return dropped;

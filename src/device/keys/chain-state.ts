@@ -6,11 +6,20 @@
  *
  * Seqs are handed out from a durably RESERVED range: before a seq is used
  * chain.json says `reserved ≥ seq`, and a restart continues after the reserved
- * range, so a seq signed just before a crash is never signed again. The head
- * is written after the capture is durably in the outbox (coalesced: at most
- * one write in flight, always the newest head); `committed` is the newest seq
- * whose head is durable, and delivery only sends captures up to it, so the
- * outbox never forgets a capture the chain state does not know yet.
+ * range, so a seq signed just before a crash is never signed again.
+ *
+ * The head is made durable only when it must be: `advance` records a capture
+ * that is durably stored (in the daemon: in the outbox, where a restart finds
+ * it again — daemon/build.ts recoverChainHead), and {@link ChainState.cover}
+ * writes the newest head before anything may forget that capture — the
+ * outbox's last ACK of one of its records (delivery/delivery.ts outboxQueue),
+ * dropping a destination's records (identity/bind-apply.ts), or, without an
+ * outbox, handing the capture out (sdk/sign.ts). So the newest stored capture is
+ * always either still pending in the outbox or at most the durable head, and a
+ * restart continues the chain from it. Writes are coalesced (at most one in
+ * flight, always the newest head): under load one write covers every capture
+ * stored since the last one, instead of a write per capture on the store path.
+ * `committed` is the newest seq whose head is durable.
  *
  * A head alone (the reserved range unchanged) is appended to chain-heads.log
  * (platform/journal.ts: fdatasync before it counts, torn tail cut on load) —
@@ -94,7 +103,11 @@ export class ChainState {
   private next = 1n;
   private head: ChainHead | null = null;
   private durableHead: ChainHead | null = null;
-  private writing: Promise<void> | null = null;
+  /** The write running now, and the next one (not started yet: every caller meanwhile shares it). */
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  /** A range being reserved (written by the next write, in force once it is durable). */
+  private reserving: bigint | null = null;
   private dirty = false;
   private lastError: unknown = null;
   /** The reserved range chain.json holds. */
@@ -102,13 +115,9 @@ export class ChainState {
   /** Records in chain-heads.log. */
   private logCount = 0;
 
-  /**
-   * Only assigns. `onCommit` is called with the newest durable seq after each head write;
-   * `headLogMax` (default {@link HEAD_LOG_MAX}) is the log length that triggers a chain.json rewrite.
-   */
+  /** Only assigns. `headLogMax` (default {@link HEAD_LOG_MAX}) is the log length that triggers a chain.json rewrite. */
   constructor(
     private readonly stateDir: string,
-    private readonly onCommit: (seq: bigint) => void = () => {},
     private readonly headLogMax = HEAD_LOG_MAX,
   ) {}
 
@@ -189,16 +198,20 @@ export class ChainState {
     if (this.next > this.reserved) {
       if (this.next > U64_MAX - SEQ_RESERVE) throw new DeviceStateError('STATE_FORMAT', 'seq space exhausted');
       const want = this.next + SEQ_RESERVE - 1n;
-      await this.settle();
-      await this.write(want, this.head);
+      this.reserving = want;
+      try {
+        await this.writeSoon();
+      } finally {
+        this.reserving = null;
+      }
       this.reserved = want;
     }
     return this.next++;
   }
 
   /**
-   * Records a capture that is now durably stored in the outbox and schedules
-   * the (coalesced) head write. Seqs must be recorded in increasing order.
+   * Records a capture that is now durably stored (nothing is written: see {@link cover}).
+   * Seqs must be recorded in increasing order.
    * @throws RangeError when seq does not increase
    */
   advance(seq: bigint, digest: Uint8Array): void {
@@ -207,27 +220,42 @@ export class ChainState {
     if (this.head && seq <= this.head.seq) throw new RangeError(`seq ${seq} does not follow ${this.head.seq}`);
     this.head = { seq, digest: Uint8Array.from(digest) };
     this.dirty = true;
-    this.kick();
   }
 
-  /** Resolves once the newest head is durable (retrying a failed write once). @throws DeviceStateError STATE_IO */
+  /**
+   * Resolves once the durable head is at least `seq`, writing the newest head if it is not yet
+   * (one write serves every caller waiting meanwhile). Call it before the capture `seq` may be
+   * forgotten by the store that holds it.
+   * @throws DeviceStateError STATE_IO (the head could not be written: do not forget the capture) |
+   *   STATE_FORMAT (`seq` was never advanced to)
+   */
+  async cover(seq: bigint): Promise<void> {
+    while (this.committed < seq) {
+      if (!this.head || this.head.seq < seq) throw new DeviceStateError('STATE_FORMAT', `seq ${seq} is not a stored capture (the head is ${this.head?.seq ?? 0n})`);
+      await this.writeSoon();
+    }
+  }
+
+  /** Resolves once the newest head is durable. @throws DeviceStateError STATE_IO */
   async flush(): Promise<void> {
-    await this.settle();
-    if (this.dirty) await this.write(this.reserved, this.head);
+    do await this.writeSoon(); while (this.dirty);
   }
 
-  private kick(): void {
-    if (this.writing || !this.dirty) return;
-    this.writing = this.write(this.reserved, this.head)
-      .catch(() => {}) // kept in lastError; the next advance/flush retries
-      .finally(() => {
-        this.writing = null;
-        if (this.dirty && this.lastError === null) this.kick();
+  /**
+   * The next write: after the one running now (writes never overlap), of the newest head and range
+   * as they are when it starts; nothing when there is nothing new by then. @throws DeviceStateError STATE_IO
+   */
+  private writeSoon(): Promise<void> {
+    this.queued ??= (this.running ?? Promise.resolve()).catch(() => {}).then(() => {
+      this.queued = null;
+      if (!this.dirty && this.reserving === null) return undefined;
+      const w = this.write(this.reserving ?? this.reserved, this.head);
+      this.running = w;
+      return w.finally(() => {
+        if (this.running === w) this.running = null;
       });
-  }
-
-  private async settle(): Promise<void> {
-    while (this.writing) await this.writing;
+    });
+    return this.queued;
   }
 
   /** Makes (reserved, head) durable: a head alone is appended to the log, anything else rewrites chain.json and empties the log. */
@@ -249,13 +277,11 @@ export class ChainState {
         }
       }
       this.lastError = null;
-      const advanced = head !== null && (this.durableHead === null || head.seq > this.durableHead.seq);
       this.durableHead = head;
-      if (advanced) this.onCommit(head.seq);
     } catch (e) {
       this.dirty = true;
       this.lastError = e;
-      throw e;
+      throw e instanceof DeviceStateError ? e : new DeviceStateError('STATE_IO', 'cannot write the chain state', { cause: e });
     }
   }
 }

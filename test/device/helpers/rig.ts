@@ -75,8 +75,7 @@ export async function makeRig(o: RigOptions = {}): Promise<Rig> {
   if (problems.length) throw new Error(problems.join('; '));
   const outbox = await Outbox.open({ dir: join(dir, 'outbox'), maxRecords: o.maxRecords ?? 100_000, retryBaseMs: o.retryBaseMs ?? 20, retryMaxMs: 200, clock: systemClock });
   for (const d of destinations) await outbox.addDestination(d.id);
-  const waiters: (() => void)[] = [];
-  const chain = new ChainState(dir, () => waiters.splice(0).forEach((w) => w()));
+  const chain = new ChainState(dir);
   await chain.load();
   const acks = new AckBook(dir);
   await acks.load();
@@ -105,13 +104,8 @@ export async function makeRig(o: RigOptions = {}): Promise<Rig> {
   return {
     dir, clock, identity, km, outbox, chain, regs, acks, pipeline, destinations, space,
     sessionDeps: (logger = silentLogger) => ({
-      identity, destinations: new Map(destinations.map((d) => [d.id, d])), registrations: regs, acks, queue: outboxQueue(outbox), space,
+      identity, destinations: new Map(destinations.map((d) => [d.id, d])), registrations: regs, acks, queue: outboxQueue(outbox, (seq) => chain.cover(seq)), space,
       onWitness: (keyId, ack) => km.addWitness(keyId, ack),
-      committed: () => chain.committed,
-      whenCommitted: (signal) => new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      }),
       counters, clock: systemClock, logger, replyTimeoutMs: 5000,
     }),
     close: async () => {
