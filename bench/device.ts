@@ -2,7 +2,8 @@
  * Device daemon benchmarks (`npm run bench`, or standalone: `node --import tsx bench/device.ts`):
  * - 1920×1080 JPEG stills (~400 KB) with n = 4 at k = 3072 through the real
  *   pipeline (key manager, DSTP header + ECDSA, 4 FsSignatures, outbox with
- *   fdatasync, chain head), in interleaved rounds: the signing stage's CPU per
+ *   fdatasync; the chain head is written when the outbox may forget a capture,
+ *   at its completing ACK, as in the daemon — not on this path), in interleaved rounds: the signing stage's CPU per
  *   still against its floor measured in the same run (n IR-n signs + one
  *   ECDSA sign + two SHA-256 passes; target ≤ 1.25 ×), and signed + durably
  *   queued captures/s against min(signing stage, the disk's own append +
@@ -116,6 +117,7 @@ async function rig(dir: string, outboxDir = join(dir, 'outbox')): Promise<Rig> {
     )).release(),
     flush: async () => {
       await pipeline.drain();
+      if (chain.latest) await chain.cover(chain.latest.seq); // as delivery does before the outbox forgets a capture
       for (const r of outbox.listPending()) await outbox.ack('owner', r.seq, r.index);
       await outbox.compact();
     },
@@ -267,10 +269,10 @@ async function stillRows(): Promise<Row[]> {
       ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signing stage, CPU per still', queuedRound(signing.cpu / signing.n), 'ms CPU', base, { atMost: 1.25 }),
       row('stills 1080p (400 KB) n=4 k=3072 signing stage, two in flight, wall clock', perS(signing), 'captures/s'),
       row('raw append + fdatasync of one 400 KB still on that disk', rawPerS, 'captures/s'),
-      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signed+queued (outbox on disk, chain head), wall clock', perS(queued), 'captures/s',
+      ratioRow('device', 'stills 1080p (400 KB) n=4 k=3072 signed+queued (outbox on disk), wall clock', perS(queued), 'captures/s',
         { value: Math.min(perS(signing), rawPerS), what: 'min(signing stage, raw append+fdatasync disk)' }, { atLeast: 0.9 }),
       // CPU per still against the signing floor, no target: on disk it includes the kernel's CPU for the
-      // fdatasyncs (outbox record and chain head); the tmpfs row is the same path without the disk.
+      // outbox record's fdatasync; the tmpfs row is the same path without the disk.
       ratioRow('device', 'stills signed+queued, outbox on disk, CPU per still (no target)', queuedRound(queued.cpu / queued.n), 'ms CPU', base),
       ...(mem ? [ratioRow('device', 'stills signed+queued, outbox on tmpfs, CPU per still (no target)', queuedRound(tmpfs.cpu / tmpfs.n), 'ms CPU', base)] : []),
       row('stills 1080p (400 KB) n=4 k=3072 signed+queued, per CPU core', queued.n / (queued.cpu / 1000), 'captures/s'),
