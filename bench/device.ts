@@ -27,6 +27,8 @@
  *   warm-up, from /proc, run from the built package (dist/) with the unit's
  *   NODE_OPTIONS, as systemd and Docker run it (target ≤ 120 MB), with its make-up
  *   (bench/rss-probe.mjs).
+ * Throughput figures are the median of their interleaved rounds (see Acc); CPU
+ * figures the total over all rounds.
  * Keys come from the PUBLIC test-only fixture safe primes (signing cost does
  * not depend on where the primes came from).
  */
@@ -190,18 +192,36 @@ async function stillFloor(still: Uint8Array, n: number, suite: Suite): Promise<{
 
 const queuedRound = (v: number): number => Math.round(v * 100) / 100;
 
-/** Wall ms and bytes accumulated over the rounds. */
+/** The median of `xs` (the mean of the middle two for an even count). */
+function median(xs: readonly number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const h = v.length >> 1;
+  return v.length % 2 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
+}
+
+/** `[min–max]` of per-round rates, for the log line. */
+const spread = (xs: readonly number[]): string => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+
+/**
+ * Wall ms, bytes and CPU accumulated over the rounds, and each round's rate. Throughput is the
+ * MEDIAN round (this VM has bursts of outside load lasting about a round: one round, whichever
+ * stage it hits, does not decide a ratio); CPU per MB is the total over all rounds.
+ */
 class Acc {
   ms = 0;
   bytes = 0;
   cpu = 0;
+  readonly rounds: number[] = [];
   async time(bytes: number, fn: () => Promise<unknown> | unknown): Promise<void> {
     const [t, c] = [performance.now(), cpuMs()];
     await fn();
-    [this.ms, this.bytes, this.cpu] = [this.ms + performance.now() - t, this.bytes + bytes, this.cpu + cpuMs() - c];
+    const ms = performance.now() - t;
+    [this.ms, this.bytes, this.cpu] = [this.ms + ms, this.bytes + bytes, this.cpu + cpuMs() - c];
+    this.rounds.push(bytes / 1e6 / (ms / 1000));
   }
+  /** MB/s of the median round. */
   get mbs(): number {
-    return this.bytes / 1e6 / (this.ms / 1000);
+    return median(this.rounds);
   }
   /** CPU ms per MB. */
   get cpuPerMb(): number {
@@ -233,10 +253,13 @@ async function stillRows(): Promise<Row[]> {
     await drive(r.pipeline, mk, 0, 20); // warm-up (exponent caches, JIT)
     if (mem) await drive(mem.pipeline, mk, 0, 20);
     let seq = 5_000_000n;
-    const sum = (a: { n: number; wallMs: number; cpu: number }, b: { n: number; wallMs: number; cpu: number }): void => {
+    type Stage = { n: number; wallMs: number; cpu: number; rounds: number[] };
+    const sum = (a: Stage, b: { n: number; wallMs: number; cpu: number }): void => {
       [a.n, a.wallMs, a.cpu] = [a.n + b.n, a.wallMs + b.wallMs, a.cpu + b.cpu];
+      a.rounds.push(b.n / (b.wallMs / 1000));
     };
-    const [queued, tmpfs, signing] = [{ n: 0, wallMs: 0, cpu: 0 }, { n: 0, wallMs: 0, cpu: 0 }, { n: 0, wallMs: 0, cpu: 0 }];
+    const stage = (): Stage => ({ n: 0, wallMs: 0, cpu: 0, rounds: [] });
+    const [queued, tmpfs, signing] = [stage(), stage(), stage()];
     const raw = new Acc();
     let floor = { irn: 0, ecdsa: 0, sha: 0, total: 0 };
     // Six short rounds rather than three long ones: this VM's speed drifts by several per cent
@@ -254,10 +277,11 @@ async function stillRows(): Promise<Row[]> {
       await mem?.flush();
     }
     const fl = { irn: floor.irn / rounds, ecdsa: floor.ecdsa / rounds, sha: floor.sha / rounds, total: floor.total / rounds };
-    const perS = (a: { n: number; wallMs: number }): number => a.n / (a.wallMs / 1000);
-    const rawPerS = raw.bytes / still.length / (raw.ms / 1000);
+    const perS = (a: Stage): number => median(a.rounds); // the median round (see Acc)
+    const rawPerS = (raw.mbs * 1e6) / still.length;
     log(`stills: floor ${fl.total.toFixed(2)} ms (IR-n sign ${fl.irn.toFixed(2)}, ECDSA ${fl.ecdsa.toFixed(2)}, SHA-256 400 KB ${fl.sha.toFixed(2)}); ` +
-      `signing ${(signing.cpu / signing.n).toFixed(2)} ms CPU, ${perS(signing).toFixed(0)}/s; signed+queued ${(queued.cpu / queued.n).toFixed(2)} ms CPU, ${perS(queued).toFixed(0)}/s ` +
+      `signing ${(signing.cpu / signing.n).toFixed(2)} ms CPU, ${perS(signing).toFixed(0)}/s (rounds ${spread(signing.rounds)}); ` +
+      `signed+queued ${(queued.cpu / queued.n).toFixed(2)} ms CPU, ${perS(queued).toFixed(0)}/s (rounds ${spread(queued.rounds)}) ` +
       `(tmpfs ${mem ? (tmpfs.cpu / tmpfs.n).toFixed(2) : '-'} ms CPU); raw append+fdatasync of 400 KB ${rawPerS.toFixed(0)}/s`);
     await r.close();
     await mem?.close();
@@ -374,7 +398,8 @@ async function continuousRows(): Promise<Row[]> {
     const passes = (a: Acc): number => a.cpuPerMb / sha.cpuPerMb;
     const sigPasses = (4 * sig.irn + sig.ecdsa) / (sha.cpuPerMb * (L / 1e6));
     const signFloor = 2 - 1 / 4 + sigPasses;
-    log(`segments of ${L} bytes: SHA-256 ${sha.mbs.toFixed(0)} MB/s; queued (disk) ${queued.mbs.toFixed(0)} MB/s, ${passes(queued).toFixed(2)} passes; ` +
+    log(`segments of ${L} bytes (median round; rounds: SHA-256 ${spread(sha.rounds)}, signing ${spread(signing.rounds)}, queued ${spread(queued.rounds)}, ` +
+      `raw disk ${spread(raw.rounds)} MB/s): SHA-256 ${sha.mbs.toFixed(0)} MB/s; queued (disk) ${queued.mbs.toFixed(0)} MB/s, ${passes(queued).toFixed(2)} passes; ` +
       `queued (tmpfs) ${mem ? tmpfs.mbs.toFixed(0) : '-'} MB/s, ${mem ? passes(tmpfs).toFixed(2) : '-'} passes; signing ${signing.mbs.toFixed(0)} MB/s, ${passes(signing).toFixed(2)} passes; ` +
       `raw append+fdatasync ${raw.mbs.toFixed(0)} MB/s (tmpfs ${shm ? rawShm.mbs.toFixed(0) : '-'} MB/s); CRC-32 ${passes(crc).toFixed(2)} passes; ` +
       `SHA-256 on two threads ${sha2.mbs.toFixed(0)} MB/s (${(sha2.mbs / sha.mbs).toFixed(2)} x one), a pass ${(sha2.cpuPerMb / sha.cpuPerMb).toFixed(2)} x dearer; ` +
