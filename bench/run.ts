@@ -8,9 +8,14 @@
  * each module that ran (between its `<!-- bench:NAME start/end -->` markers,
  * appended when absent) — every other section, hand-written or of a module
  * that did not run, is kept; `--only scheme,dstp` runs a subset.
+ * Each module runs in a child process of its own (`--module NAME`), so a module's
+ * figures do not depend on the ones before it: a fresh heap, no thread or timer
+ * left over (the device figures were 3–7 % lower after the 12-minute scheme
+ * module in the same process than alone).
  * Opt-in modules run only when named in --only: `arm64` (root, apt and the
  * network; emulated arm64 vs native, and a Pi estimate — docs/PERFORMANCE.md).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -57,8 +62,41 @@ function machine(): string {
   return `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}`;
 }
 
+/** Marks the line on which a `--module` child prints its rows (JSON). */
+const ROWS_LINE = '@@sealcam-bench-rows@@';
+
+/** Runs one module in this process and prints its rows for the parent. */
+async function runModule(m: (typeof MODULES)[number]): Promise<void> {
+  const mod = (await import(new URL(m.file, import.meta.url).href)) as Record<string, () => Promise<Row[]>>;
+  const rows = await mod[m.fn]!();
+  process.stdout.write(`\n${ROWS_LINE}${JSON.stringify(rows)}\n`);
+}
+
+/** Runs one module in a child process (same Node flags; logs on stderr pass through) and returns its rows. */
+function runChild(name: string, plot: boolean): Promise<Row[]> {
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--module', name, ...(plot ? ['--plot'] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const line = out.split('\n').find((l) => l.startsWith(ROWS_LINE));
+      if (code !== 0 || line === undefined) return reject(new Error(`bench module ${name} failed (exit ${code ?? signal})`));
+      resolve(JSON.parse(line.slice(ROWS_LINE.length)) as Row[]);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const moduleIdx = args.indexOf('--module');
+  if (moduleIdx >= 0) {
+    const m = MODULES.find((x) => x.name === args[moduleIdx + 1]);
+    if (!m) throw new Error(`unknown bench module ${args[moduleIdx + 1]}`);
+    return runModule(m);
+  }
   if (args.includes('--help')) {
     console.log([
       'usage: npm run bench -- [--only NAME,…] [--write] [--plot]',
@@ -82,8 +120,7 @@ async function main(): Promise<void> {
     }
     const started = Date.now();
     process.stderr.write(`bench: ${m.name}…\n`);
-    const mod = (await import(url.href)) as Record<string, () => Promise<Row[]>>;
-    const got = await mod[m.fn]!();
+    const got = await runChild(m.name, args.includes('--plot') || args.includes('--write'));
     rows.push(...got);
     ran.push({ name: m.name, rows: got, seconds: (Date.now() - started) / 1000 });
     process.stderr.write(`bench: ${m.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
