@@ -46,7 +46,7 @@ export interface CaptureHasherOptions {
   readonly pooled?: number;
 }
 
-/** The streams one thread hashed: [stream index, its digests]. */
+/** The streams one worker hashed: [stream index, its digests]. */
 type Done = [number, Uint8Array[]][];
 
 interface Slot {
