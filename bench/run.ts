@@ -10,8 +10,8 @@
  * that did not run, is kept; `--only scheme,dstp` runs a subset.
  * Each module runs in a child process of its own (`--module NAME`), so a module's
  * figures do not depend on the ones before it: a fresh heap, no thread or timer
- * left over (the device figures were 3–7 % lower after the 12-minute scheme
- * module in the same process than alone).
+ * left over (in one process, after the 12-minute scheme module, the device
+ * ratios came out up to 0.06 lower than with the module alone).
  * Opt-in modules run only when named in --only: `arm64` (root, apt and the
  * network; emulated arm64 vs native, and a Pi estimate — docs/PERFORMANCE.md).
  */
