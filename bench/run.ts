@@ -11,7 +11,7 @@
  * Each module runs in a child process of its own (`--module NAME`), so a module's
  * figures do not depend on the ones before it: a fresh heap, no thread or timer
  * left over (in one process, after the 12-minute scheme module, the device
- * ratios came out up to 0.06 lower than with the module alone).
+ * ratios came out 0.01–0.08 lower than with the module alone in the same hour).
  * Opt-in modules run only when named in --only: `arm64` (root, apt and the
  * network; emulated arm64 vs native, and a Pi estimate — docs/PERFORMANCE.md).
  */
