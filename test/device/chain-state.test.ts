@@ -1,4 +1,4 @@
-/** Chain state: seqs never reused across restarts, durable head, recovery from the outbox head, commit notifications. */
+/** Chain state: seqs never reused across restarts, durable head, recovery from the outbox head, heads written only when covered. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
